@@ -1,0 +1,48 @@
+# nvflush top-level build. `make help` lists the targets.
+SHELL := /bin/bash
+KVERS = $(shell scripts/kernels.sh 2>/dev/null | awk '{ print $$2 }')
+
+help:
+	@echo "make deps      install every Debian package the project needs"
+	@echo "make kmod      build the module for every installed target kernel"
+	@echo "make ctl       build nvflushctl (build/cmake/ctl/nvflushctl)"
+	@echo "make unit      run the nvflushctl unit tests"
+	@echo "make vmtest    run the VM test suite on 6.1 and 6.12"
+	@echo "make style     checkpatch, sparse, W=1, kernel-doc, UAPI, clang-format"
+	@echo "make uapi      regenerate kmod/uapi/linux/nvflush.h from the spec"
+	@echo "make check     all of the above from a fresh machine (the test command)"
+	@echo "make demo      a demo on the emulated NVDIMM (6.1 VM)"
+	@echo "make clean     remove build/"
+
+deps:
+	scripts/deps.sh
+
+kmod: deps
+	@set -e; for v in $(KVERS); do echo "kmod: $$v"; scripts/build-kmod.sh $$v; done
+
+ctl: deps
+	cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build build/cmake -j2
+
+unit: ctl
+	ctest --test-dir build/cmake --output-on-failure -j2
+
+vmtest: kmod ctl
+	@set -e; for k in 6.1 6.12; do tests/vm/run.sh $$k; done
+
+style: deps
+	scripts/style.sh
+
+uapi:
+	scripts/gen-uapi.sh kmod/uapi/linux/nvflush.h
+
+check:
+	scripts/check.sh
+
+demo:
+	scripts/demo.sh
+
+clean:
+	rm -rf build
+
+.PHONY: help deps kmod ctl unit vmtest style uapi check demo clean

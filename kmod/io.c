@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvflush I/O path: every bio is counted for the cgroup that issued it and
+ * passed to the origin as a clone that keeps the cgroup association.
+ */
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/module.h>
+#include "nvflush.h"
+
+/* Per-clone context, placed in front of the clone by the bio_set. */
+struct nvf_io {
+	struct nvf_dev *dev;
+	struct bio *orig;
+	unsigned long start;	/* for the disk's I/O accounting */
+	struct bio clone;	/* must be last */
+};
+
+static void nvf_clone_endio(struct bio *clone)
+{
+	struct nvf_io *io = container_of(clone, struct nvf_io, clone);
+	struct nvf_dev *dev = io->dev;
+	struct bio *bio = io->orig;
+
+	bio->bi_status = clone->bi_status;
+	bio_end_io_acct(bio, io->start);
+	bio_put(clone);
+	bio_endio(bio);
+	percpu_ref_put(&dev->inflight);
+}
+
+static void nvf_submit_bio(struct bio *bio)
+{
+	struct nvf_dev *dev = bio->bi_bdev->bd_disk->private_data;
+	struct bio *clone;
+	struct nvf_io *io;
+
+	nvf_stats_account(&dev->stats, bio);
+	if (unlikely(!percpu_ref_tryget_live(&dev->inflight))) {
+		bio_io_error(bio);
+		return;
+	}
+	/*
+	 * A clone for a non-NULL bdev inherits the blkcg association of the
+	 * original, so the origin's I/O controller sees the real writer.
+	 */
+	clone = bio_alloc_clone(dev->origin.bdev, bio, GFP_NOIO, &dev->bios);
+	if (unlikely(!clone)) {
+		percpu_ref_put(&dev->inflight);
+		bio_io_error(bio);
+		return;
+	}
+	io = container_of(clone, struct nvf_io, clone);
+	io->dev = dev;
+	io->orig = bio;
+	io->start = bio_start_io_acct(bio);
+	clone->bi_end_io = nvf_clone_endio;
+	submit_bio_noacct(clone);
+}
+
+const struct block_device_operations nvf_fops = {
+	.owner = THIS_MODULE,
+	.submit_bio = nvf_submit_bio,
+	.open = nvf_compat_open,
+};
+
+static void nvf_inflight_release(struct percpu_ref *ref)
+{
+	struct nvf_dev *dev = container_of(ref, struct nvf_dev, inflight);
+
+	complete(&dev->drained);
+}
+
+/**
+ * nvf_io_init() - set up the I/O path of a device
+ * @dev: the device
+ *
+ * Return: 0 or a negative errno.
+ */
+int nvf_io_init(struct nvf_dev *dev)
+{
+	int err;
+
+	init_completion(&dev->drained);
+	err = percpu_ref_init(&dev->inflight, nvf_inflight_release, 0,
+			      GFP_KERNEL);
+	if (err)
+		return err;
+	err = bioset_init(&dev->bios, BIO_POOL_SIZE,
+			  offsetof(struct nvf_io, clone), 0);
+	if (err)
+		percpu_ref_exit(&dev->inflight);
+	return err;
+}
+
+/**
+ * nvf_io_exit() - release what nvf_io_init() set up
+ * @dev: the device, with no I/O in flight (or never initialized)
+ */
+void nvf_io_exit(struct nvf_dev *dev)
+{
+	bioset_exit(&dev->bios);
+	percpu_ref_exit(&dev->inflight);
+}

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvflush generic netlink family "nvflush", specified in
+ * Documentation/netlink/specs/nvflush.yaml.
+ *
+ * Every operation has its own policy and is validated strictly (unknown
+ * attributes are rejected); every refusal carries an extack message.
+ * Mutating operations need CAP_NET_ADMIN; reading is open to all users.
+ */
+#include <linux/ctype.h>
+#include <linux/limits.h>
+#include <net/genetlink.h>
+#include "nvflush.h"
+
+static struct genl_family nvf_family;
+
+static const struct nla_policy nvf_dev_create_policy[NVFLUSH_A_DEV_NVM_PATH + 1] = {
+	[NVFLUSH_A_DEV_NAME] = { .type = NLA_NUL_STRING },
+	[NVFLUSH_A_DEV_ORIGIN_PATH] = { .type = NLA_NUL_STRING, .len = PATH_MAX - 1 },
+	[NVFLUSH_A_DEV_NVM_PATH] = { .type = NLA_NUL_STRING, .len = PATH_MAX - 1 },
+};
+
+static const struct nla_policy nvf_dev_name_policy[NVFLUSH_A_DEV_NAME + 1] = {
+	[NVFLUSH_A_DEV_NAME] = { .type = NLA_NUL_STRING },
+};
+
+static const struct nla_policy nvf_stats_get_policy[NVFLUSH_A_STATS_DEV_NAME + 1] = {
+	[NVFLUSH_A_STATS_DEV_NAME] = { .type = NLA_NUL_STRING },
+};
+
+/* Names: 1..NVFLUSH_NAME_LEN-1 bytes of [A-Za-z0-9_.-]. */
+static int nvf_check_name(const struct nlattr *attr,
+			  struct netlink_ext_ack *extack)
+{
+	const char *name = nla_data(attr);
+	size_t len = strlen(name), i;
+
+	if (!len) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "device name is empty");
+		return -EINVAL;
+	}
+	if (len >= NVFLUSH_NAME_LEN) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "device name is too long (at most 31 bytes)");
+		return -ENAMETOOLONG;
+	}
+	for (i = 0; i < len; i++) {
+		if (!isalnum(name[i]) && !strchr("_.-", name[i])) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "device name may only contain letters, digits, '_', '.' and '-'");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int nvf_check_path(const struct nlattr *attr, const char *what,
+			  struct netlink_ext_ack *extack)
+{
+	if (!*(const char *)nla_data(attr)) {
+		nvf_extack(extack, attr, what);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Find the device named by a request. Caller holds nvf_devs_lock. */
+static struct nvf_dev *nvf_lookup(struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[NVFLUSH_A_DEV_NAME];
+	struct nvf_dev *dev = nvf_dev_find(nla_data(attr));
+
+	if (!dev)
+		NL_SET_ERR_MSG_ATTR(info->extack, attr, "no such device");
+	return dev;
+}
+
+static int nvf_fill_dev(struct sk_buff *skb, struct nvf_dev *dev, u32 portid,
+			u32 seq, int flags, u8 cmd)
+{
+	void *hdr = genlmsg_put(skb, portid, seq, &nvf_family, flags, cmd);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, NVFLUSH_A_DEV_NAME, dev->name) ||
+	    nla_put_string(skb, NVFLUSH_A_DEV_ORIGIN_PATH, dev->origin_path) ||
+	    nla_put_string(skb, NVFLUSH_A_DEV_NVM_PATH, dev->nvm_path) ||
+	    nla_put_u32(skb, NVFLUSH_A_DEV_INDEX, dev->index) ||
+	    nla_put_string(skb, NVFLUSH_A_DEV_DISK_NAME, dev->disk->disk_name) ||
+	    nla_put_u64_64bit(skb, NVFLUSH_A_DEV_SIZE,
+			      get_capacity(dev->disk) << SECTOR_SHIFT,
+			      NVFLUSH_A_DEV_PAD) ||
+	    nla_put_u64_64bit(skb, NVFLUSH_A_DEV_NVM_SIZE, dev->nvm.size,
+			      NVFLUSH_A_DEV_PAD) ||
+	    nla_put_u32(skb, NVFLUSH_A_DEV_BLOCK_SIZE, NVF_BLOCK_SIZE) ||
+	    nla_put_u32(skb, NVFLUSH_A_DEV_OPENERS, disk_openers(dev->disk))) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int nvf_reply_dev(struct genl_info *info, struct nvf_dev *dev)
+{
+	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	int err;
+
+	if (!skb)
+		return -ENOMEM;
+	err = nvf_fill_dev(skb, dev, info->snd_portid, info->snd_seq, 0,
+			   info->genlhdr->cmd);
+	if (err) {
+		nlmsg_free(skb);
+		return err;
+	}
+	return genlmsg_reply(skb, info);
+}
+
+static int nvf_cmd_dev_create(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nvf_create_args args = {};
+	struct nvf_dev *dev;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, NVFLUSH_A_DEV_NAME) ||
+	    GENL_REQ_ATTR_CHECK(info, NVFLUSH_A_DEV_ORIGIN_PATH) ||
+	    GENL_REQ_ATTR_CHECK(info, NVFLUSH_A_DEV_NVM_PATH))
+		return -EINVAL;
+	args.origin_attr = info->attrs[NVFLUSH_A_DEV_ORIGIN_PATH];
+	args.nvm_attr = info->attrs[NVFLUSH_A_DEV_NVM_PATH];
+	err = nvf_check_name(info->attrs[NVFLUSH_A_DEV_NAME], info->extack);
+	if (!err)
+		err = nvf_check_path(args.origin_attr, "origin path is empty",
+				     info->extack);
+	if (!err)
+		err = nvf_check_path(args.nvm_attr, "NVM path is empty",
+				     info->extack);
+	if (err)
+		return err;
+	args.name = nla_data(info->attrs[NVFLUSH_A_DEV_NAME]);
+	args.origin_path = nla_data(args.origin_attr);
+	args.nvm_path = nla_data(args.nvm_attr);
+
+	mutex_lock(&nvf_devs_lock);
+	dev = nvf_dev_create(&args, info->extack);
+	err = IS_ERR(dev) ? PTR_ERR(dev) : nvf_reply_dev(info, dev);
+	mutex_unlock(&nvf_devs_lock);
+	return err;
+}
+
+static int nvf_cmd_dev_destroy(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nvf_dev *dev;
+	int err = -ENODEV;
+
+	if (GENL_REQ_ATTR_CHECK(info, NVFLUSH_A_DEV_NAME))
+		return -EINVAL;
+	mutex_lock(&nvf_devs_lock);
+	dev = nvf_lookup(info);
+	if (dev)
+		err = nvf_dev_destroy(dev, info->extack);
+	mutex_unlock(&nvf_devs_lock);
+	return err;
+}
+
+static int nvf_cmd_dev_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nvf_dev *dev;
+	int err = -ENODEV;
+
+	if (GENL_REQ_ATTR_CHECK(info, NVFLUSH_A_DEV_NAME))
+		return -EINVAL;
+	mutex_lock(&nvf_devs_lock);
+	dev = nvf_lookup(info);
+	if (dev)
+		err = nvf_reply_dev(info, dev);
+	mutex_unlock(&nvf_devs_lock);
+	return err;
+}
+
+/* Dump cursors: args[0] = next device index, args[1] = next cgroup id. */
+static int nvf_dump_dev(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nvf_dev *dev;
+	int err = 0;
+
+	mutex_lock(&nvf_devs_lock);
+	list_for_each_entry(dev, &nvf_devs, node) {
+		if (dev->index < cb->args[0])
+			continue;
+		err = nvf_fill_dev(skb, dev, NETLINK_CB(cb->skb).portid,
+				   cb->nlh->nlmsg_seq, NLM_F_MULTI,
+				   NVFLUSH_CMD_DEV_GET);
+		if (err)
+			break;
+		cb->args[0] = dev->index + 1;
+	}
+	mutex_unlock(&nvf_devs_lock);
+	/* a full skb ends this round; the dump continues from the cursor */
+	return err == -EMSGSIZE && skb->len ? skb->len : err ?: skb->len;
+}
+
+static int nvf_fill_stats(struct sk_buff *skb, struct netlink_callback *cb,
+			  struct nvf_dev *dev, u64 id,
+			  const struct nvf_counters *c)
+{
+	static const int attrs[] = {
+		NVFLUSH_A_STATS_WRITE_BIOS, NVFLUSH_A_STATS_WRITE_BYTES,
+		NVFLUSH_A_STATS_SYNC_WRITES, NVFLUSH_A_STATS_FLUSHES,
+		NVFLUSH_A_STATS_FUA_WRITES, NVFLUSH_A_STATS_READ_BIOS,
+		NVFLUSH_A_STATS_READ_BYTES, NVFLUSH_A_STATS_DISCARD_BIOS,
+		NVFLUSH_A_STATS_DISCARD_BYTES,
+	};
+	const u64 vals[] = {
+		c->write_bios, c->write_bytes, c->sync_writes, c->flushes,
+		c->fua_writes, c->read_bios, c->read_bytes, c->discard_bios,
+		c->discard_bytes,
+	};
+	void *hdr;
+	int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(attrs) != ARRAY_SIZE(vals));
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &nvf_family, NLM_F_MULTI, NVFLUSH_CMD_STATS_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, NVFLUSH_A_STATS_DEV_NAME, dev->name) ||
+	    nla_put_u64_64bit(skb, NVFLUSH_A_STATS_CGROUP_ID, id,
+			      NVFLUSH_A_STATS_PAD))
+		goto cancel;
+	for (i = 0; i < ARRAY_SIZE(attrs); i++)
+		if (nla_put_u64_64bit(skb, attrs[i], vals[i],
+				      NVFLUSH_A_STATS_PAD))
+			goto cancel;
+	genlmsg_end(skb, hdr);
+	return 0;
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static bool nvf_counters_zero(const struct nvf_counters *c)
+{
+	return !(c->write_bios | c->read_bios | c->flushes | c->discard_bios);
+}
+
+static int nvf_dump_dev_stats(struct sk_buff *skb, struct netlink_callback *cb,
+			      struct nvf_dev *dev)
+{
+	struct nvf_counters sum;
+	u64 id = cb->args[1];
+	int err;
+
+	while (nvf_stats_read(&dev->stats, &id, &sum)) {
+		/* the fallback entry is listed only once it was needed */
+		if (id != NVF_UNATTRIBUTED_ID || !nvf_counters_zero(&sum)) {
+			err = nvf_fill_stats(skb, cb, dev, id, &sum);
+			if (err)
+				return err;
+		}
+		cb->args[1] = ++id;
+		if (!id)	/* wrapped: the last possible id was dumped */
+			break;
+	}
+	return 0;
+}
+
+static int nvf_dump_stats(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nlattr *filter = nvf_dump_attrs(cb)[NVFLUSH_A_STATS_DEV_NAME];
+	struct nvf_dev *dev;
+	int err = 0;
+
+	mutex_lock(&nvf_devs_lock);
+	if (filter && !nvf_dev_find(nla_data(filter))) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, filter, "no such device");
+		err = -ENODEV;
+		goto out;
+	}
+	list_for_each_entry(dev, &nvf_devs, node) {
+		if (dev->index < cb->args[0])
+			continue;
+		if (filter && strcmp(dev->name, nla_data(filter)))
+			continue;
+		if (dev->index != cb->args[0]) {
+			cb->args[0] = dev->index;
+			cb->args[1] = 0;
+		}
+		err = nvf_dump_dev_stats(skb, cb, dev);
+		if (err)
+			break;
+		cb->args[0] = dev->index + 1;
+		cb->args[1] = 0;
+	}
+out:
+	mutex_unlock(&nvf_devs_lock);
+	return err == -EMSGSIZE && skb->len ? skb->len : err ?: skb->len;
+}
+
+/* 6.1 has no split ops: per-op policies in genl_ops serve both kernels. */
+static const struct genl_ops nvf_ops[] = {
+	{
+		.cmd = NVFLUSH_CMD_DEV_CREATE,
+		.flags = GENL_ADMIN_PERM,
+		.policy = nvf_dev_create_policy,
+		.maxattr = ARRAY_SIZE(nvf_dev_create_policy) - 1,
+		.doit = nvf_cmd_dev_create,
+	},
+	{
+		.cmd = NVFLUSH_CMD_DEV_DESTROY,
+		.flags = GENL_ADMIN_PERM,
+		.policy = nvf_dev_name_policy,
+		.maxattr = ARRAY_SIZE(nvf_dev_name_policy) - 1,
+		.doit = nvf_cmd_dev_destroy,
+	},
+	{
+		.cmd = NVFLUSH_CMD_DEV_GET,
+		.policy = nvf_dev_name_policy,
+		.maxattr = ARRAY_SIZE(nvf_dev_name_policy) - 1,
+		.doit = nvf_cmd_dev_get,
+		.dumpit = nvf_dump_dev,
+	},
+	{
+		.cmd = NVFLUSH_CMD_STATS_GET,
+		.policy = nvf_stats_get_policy,
+		.maxattr = ARRAY_SIZE(nvf_stats_get_policy) - 1,
+		.dumpit = nvf_dump_stats,
+	},
+};
+
+static struct genl_family nvf_family __ro_after_init = {
+	.name = NVFLUSH_FAMILY_NAME,
+	.version = NVFLUSH_FAMILY_VERSION,
+	.module = THIS_MODULE,
+	.parallel_ops = true,
+	.ops = nvf_ops,
+	.n_ops = ARRAY_SIZE(nvf_ops),
+	.resv_start_op = NVFLUSH_CMD_STATS_GET + 1,
+};
+
+/**
+ * nvf_netlink_init() - register the generic netlink family
+ *
+ * Return: 0 or a negative errno.
+ */
+int __init nvf_netlink_init(void)
+{
+	return genl_register_family(&nvf_family);
+}
+
+/**
+ * nvf_netlink_exit() - unregister the generic netlink family
+ */
+void nvf_netlink_exit(void)
+{
+	genl_unregister_family(&nvf_family);
+}

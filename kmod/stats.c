@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvflush per-cgroup I/O counters.
+ *
+ * Counters live in per-cpu structures, one per (device, cgroup), found by
+ * cgroup id in an xarray: the I/O path does a lock-free lookup and per-cpu
+ * additions; only the first bio of a cgroup takes the xarray's lock to
+ * insert its entry. Entries live until the device is destroyed, so
+ * counters of a removed cgroup stay readable under its id.
+ */
+#include <linux/blk-cgroup.h>
+#include <linux/cgroup.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include "nvflush.h"
+
+struct nvf_cgroup_stats {
+	struct nvf_counters __percpu *pcpu;
+};
+
+static struct nvf_cgroup_stats *nvf_cgs_alloc(gfp_t gfp)
+{
+	struct nvf_cgroup_stats *cgs = kzalloc(sizeof(*cgs), gfp);
+
+	if (!cgs)
+		return NULL;
+	cgs->pcpu = alloc_percpu_gfp(struct nvf_counters, gfp);
+	if (!cgs->pcpu) {
+		kfree(cgs);
+		return NULL;
+	}
+	return cgs;
+}
+
+static void nvf_cgs_free(struct nvf_cgroup_stats *cgs)
+{
+	free_percpu(cgs->pcpu);
+	kfree(cgs);
+}
+
+/**
+ * nvf_stats_init() - initialize the counters of a device
+ * @st: the counters
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int nvf_stats_init(struct nvf_stats *st)
+{
+	struct nvf_cgroup_stats *cgs;
+	int err;
+
+	xa_init(&st->cgroups);
+	/* the fallback entry must exist before any I/O */
+	cgs = nvf_cgs_alloc(GFP_KERNEL);
+	if (!cgs)
+		return -ENOMEM;
+	err = xa_insert(&st->cgroups, NVF_UNATTRIBUTED_ID, cgs, GFP_KERNEL);
+	if (err)
+		nvf_cgs_free(cgs);
+	return err;
+}
+
+/**
+ * nvf_stats_exit() - free the counters of a device
+ * @st: the counters, with no I/O in flight
+ */
+void nvf_stats_exit(struct nvf_stats *st)
+{
+	struct nvf_cgroup_stats *cgs;
+	unsigned long id;
+
+	xa_for_each(&st->cgroups, id, cgs)
+		nvf_cgs_free(cgs);
+	xa_destroy(&st->cgroups);
+}
+
+static u64 nvf_bio_cgroup_id(struct bio *bio)
+{
+	struct cgroup_subsys_state *css = bio_blkcg_css(bio);
+
+	return css ? cgroup_id(css->cgroup) : NVF_ROOT_CGROUP_ID;
+}
+
+static struct nvf_cgroup_stats *nvf_cgs_get(struct nvf_stats *st, u64 id)
+{
+	struct nvf_cgroup_stats *cgs, *old;
+
+	cgs = xa_load(&st->cgroups, id);
+	if (likely(cgs))
+		return cgs;
+	/* first I/O of this cgroup; we are on the I/O path: no reclaim I/O */
+	cgs = nvf_cgs_alloc(GFP_NOIO | __GFP_NOWARN);
+	if (!cgs)
+		return xa_load(&st->cgroups, NVF_UNATTRIBUTED_ID);
+	old = xa_cmpxchg(&st->cgroups, id, NULL, cgs, GFP_NOIO | __GFP_NOWARN);
+	if (!old)
+		return cgs;
+	nvf_cgs_free(cgs);
+	/* lost a race (old is the winner) or the insert failed (error) */
+	return xa_is_err(old) ?
+		xa_load(&st->cgroups, NVF_UNATTRIBUTED_ID) : old;
+}
+
+/**
+ * nvf_stats_account() - count a bio for the cgroup that issued it
+ * @st: the device's counters
+ * @bio: a bio entering the device
+ *
+ * Context: the I/O path; may sleep only as GFP_NOIO allows.
+ */
+void nvf_stats_account(struct nvf_stats *st, struct bio *bio)
+{
+	struct nvf_counters __percpu *c = nvf_cgs_get(st, nvf_bio_cgroup_id(bio))->pcpu;
+	unsigned int bytes = bio->bi_iter.bi_size;
+
+	if (bio->bi_opf & REQ_PREFLUSH)
+		this_cpu_inc(c->flushes);
+	switch (bio_op(bio)) {
+	case REQ_OP_WRITE:
+		if (!bytes)	/* an empty flush carries no data */
+			break;
+		this_cpu_inc(c->write_bios);
+		this_cpu_add(c->write_bytes, bytes);
+		if (bio->bi_opf & REQ_SYNC)
+			this_cpu_inc(c->sync_writes);
+		if (bio->bi_opf & REQ_FUA)
+			this_cpu_inc(c->fua_writes);
+		break;
+	case REQ_OP_READ:
+		this_cpu_inc(c->read_bios);
+		this_cpu_add(c->read_bytes, bytes);
+		break;
+	case REQ_OP_DISCARD:
+		this_cpu_inc(c->discard_bios);
+		this_cpu_add(c->discard_bytes, bytes);
+		break;
+	default:
+		break;
+	}
+}
+
+/**
+ * nvf_stats_read() - read the counters of the next cgroup
+ * @st: the device's counters
+ * @id: in: the first cgroup id to consider; out: the id found
+ * @sum: receives the counters summed over all CPUs
+ *
+ * Return: 1 if a cgroup with an id >= *@id was found, else 0.
+ */
+int nvf_stats_read(struct nvf_stats *st, u64 *id, struct nvf_counters *sum)
+{
+	unsigned long index = *id;
+	struct nvf_cgroup_stats *cgs;
+	int cpu;
+
+	cgs = xa_find(&st->cgroups, &index, ULONG_MAX, XA_PRESENT);
+	if (!cgs)
+		return 0;
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct nvf_counters *c = per_cpu_ptr(cgs->pcpu, cpu);
+
+		sum->write_bios += c->write_bios;
+		sum->write_bytes += c->write_bytes;
+		sum->sync_writes += c->sync_writes;
+		sum->flushes += c->flushes;
+		sum->fua_writes += c->fua_writes;
+		sum->read_bios += c->read_bios;
+		sum->read_bytes += c->read_bytes;
+		sum->discard_bios += c->discard_bios;
+		sum->discard_bytes += c->discard_bytes;
+	}
+	*id = index;
+	return 1;
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite: dependencies, builds, quality gates, unit tests and
+# the VM suite on every target kernel. Ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+passed=0 failed=0
+add() { passed=$((passed + $1)); failed=$((failed + $2)); }
+step() { echo; echo "=== $* ($(($(date +%s) - start)) s)"; }
+
+step "dependencies"
+scripts/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+mkdir -p build
+
+step "nvflushctl build and unit tests"
+if cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo >build/cmake.log 2>&1 &&
+	cmake --build build/cmake -j2 >>build/cmake.log 2>&1; then
+	ctest --test-dir build/cmake --output-on-failure -j2 | tee build/ctest.log | tail -n 5
+	p=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed' build/ctest.log)
+	f=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*(Failed|Exception|Timeout|Not Run)' build/ctest.log)
+	[ "$p" -gt 0 ] || f=$((f + 1))	# no unit test ran: that is a failure
+	add "$p" "$f"
+else
+	tail -n 40 build/cmake.log
+	echo "not ok - nvflushctl builds"
+	add 0 1
+fi
+
+step "quality gates"
+scripts/style.sh
+read -r p f <build/style-summary || { p=0 f=1; }
+add "$p" "$f"
+
+for k in ${NVF_KERNELS:-6.1 6.12}; do
+	step "VM tests on $k"
+	tests/vm/run.sh "$k"
+	read -r p f <"build/vm/test-$k/summary" 2>/dev/null || { p=0 f=1; }
+	add "$p" "$f"
+done
+
+step "done in $(($(date +%s) - start)) s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Quality gates, one TAP line each: checkpatch --strict, sparse and W=1 on
+# every target kernel, kernel-doc, UAPI header == spec, clang-format.
+# Exits non-zero if any gate fails.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+src=$(scripts/linux-src.sh) || exit 1
+n=0 fail=0
+gate() { # DESC CMD...
+	local desc=$1 out
+	shift
+	n=$((n + 1))
+	if out=$("$@" 2>&1); then
+		echo "ok $n - $desc"
+	else
+		fail=$((fail + 1))
+		echo "not ok $n - $desc"
+		printf '%s\n' "$out" | head -n 40 | sed 's/^/# /'
+	fi
+}
+
+checkpatch() {
+	local out
+	out=$(perl "$src/scripts/checkpatch.pl" --no-tree --strict --terse \
+		--show-types -f kmod/*.c kmod/*.h 2>&1 | grep -E 'ERROR|WARNING|CHECK')
+	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+kerneldoc() {
+	local out
+	out=$(perl "$src/scripts/kernel-doc" -none -Wall kmod/*.c kmod/*.h 2>&1)
+	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+sparse_w1() { # VERSION: rebuild everything with sparse; any output fails
+	local out
+	touch kmod/*.c
+	out=$(scripts/build-kmod.sh "$1" C=2 CF=-D__CHECK_ENDIAN__ 2>&1)
+	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+uapi() {
+	scripts/gen-uapi.sh build/nvflush-uapi.h >/dev/null &&
+		diff -u kmod/uapi/linux/nvflush.h build/nvflush-uapi.h
+}
+cxxformat() {
+	find ctl -name '*.cpp' -o -name '*.hpp' | xargs clang-format --dry-run -Werror
+}
+
+gate "checkpatch --strict clean" checkpatch
+gate "kernel-doc clean" kerneldoc
+while read -r _ ver; do
+	gate "W=1 and sparse clean on $ver" sparse_w1 "$ver"
+done < <(scripts/kernels.sh | grep -v '^debug')
+gate "UAPI header generated from the netlink spec is up to date" uapi
+gate "clang-format clean (ctl/)" cxxformat
+echo "1..$n"
+echo "$((n - fail)) $fail" >build/style-summary
+[ "$fail" -eq 0 ]
