@@ -12,17 +12,17 @@ insmod "$NVF_KO"
 say ctl dev create demo --origin /dev/vda --nvm /dev/pmem0
 say ctl dev show demo
 mkfs.ext4 -q -F /dev/nvflush0
-mkdir -p /mnt/demo && mount /dev/nvflush0 /mnt/demo
+mkdir -p /tmp/demo && mount /dev/nvflush0 /tmp/demo
 
 echo "+io +memory" >/sys/fs/cgroup/cgroup.subtree_control
 mkdir -p /sys/fs/cgroup/training /sys/fs/cgroup/inference
 run_in() { sh -c 'echo $$ >"/sys/fs/cgroup/$0/cgroup.procs" && exec "$@"' "$@"; }
 echo
 echo "training writes a 64 MiB checkpoint, inference appends 16 MiB of logs"
-run_in training dd if=/dev/zero of=/mnt/demo/checkpoint bs=1M count=64 status=none
-run_in inference dd if=/dev/zero of=/mnt/demo/log bs=64k count=256 conv=fsync status=none
+run_in training dd if=/dev/zero of=/tmp/demo/checkpoint bs=1M count=64 status=none
+run_in inference dd if=/dev/zero of=/tmp/demo/log bs=64k count=256 conv=fsync status=none
 sync
 say ctl stats demo
-umount /mnt/demo
+umount /tmp/demo
 say ctl dev destroy demo
 rmmod nvflush

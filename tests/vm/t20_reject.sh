@@ -22,10 +22,10 @@ check_fails "NVM that is a raw pmem namespace (no DAX)" 1 \
 	nvfctl dev create bad --origin "$ORIGIN" --nvm "$RAWPMEM"
 check_fails "origin == NVM" 1 "origin and NVM are the same device" \
 	nvfctl dev create bad --origin "$PMEM" --nvm "$PMEM"
-mkdir -p /mnt/spare && mount "$SPARE" /mnt/spare
+mkdir -p /tmp/mnt-spare && mount "$SPARE" /tmp/mnt-spare
 check_fails "origin in use (mounted)" 1 "origin is in use" \
 	nvfctl dev create bad --origin "$SPARE" --nvm "$PMEM"
-umount /mnt/spare
+umount /tmp/mnt-spare
 check_fails "over-long name" 1 "device name is too long" \
 	nvfctl dev create "$(printf 'n%.0s' $(seq 32))" --origin "$ORIGIN" --nvm "$PMEM"
 check_fails "name with a slash" 1 "device name may only contain" \

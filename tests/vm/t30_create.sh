@@ -33,11 +33,11 @@ check_fails "unprivileged destroy gets EPERM" 1 "Operation not permitted" \
 check "d0 survives the unprivileged destroy" test -b /dev/nvflush0
 
 check "mkfs.ext4 on /dev/nvflush0" mkfs.ext4 -q -F /dev/nvflush0
-mkdir -p /mnt/nvf
-check "mount /dev/nvflush0" mount /dev/nvflush0 /mnt/nvf
+mkdir -p /tmp/mnt-nvf
+check "mount /dev/nvflush0" mount /dev/nvflush0 /tmp/mnt-nvf
 check_fails "destroy of a mounted device is EBUSY" 1 "Device or resource busy" \
 	nvfctl dev destroy d0
-check "mounted device survives the refused destroy" mountpoint -q /mnt/nvf
+check "mounted device survives the refused destroy" mountpoint -q /tmp/mnt-nvf
 check_eq "dev show counts the mount as an opener" 1 \
 	"$(nvfctl dev show d0 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["openers"])')"
 check_fails "rmmod with a device present is refused" 1 "in use" rmmod nvflush

@@ -2,17 +2,23 @@
 # The kernel's own YNL client drives the family from our spec, unchanged.
 
 ynl() {
-	python3 build/linux-src/tools/net/ynl/cli.py \
+	/usr/bin/python3 build/linux-src/tools/net/ynl/cli.py \
 		--schema build/linux-src/Documentation/netlink/genetlink.yaml \
 		--spec Documentation/netlink/specs/nvflush.yaml "$@"
 }
-export -f ynl
-check "ynl: dev-get dump lists d0 with the spec's attributes" bash -c '
-	out=$(ynl --dump dev-get) &&
-	grep -q "'"'"'disk-name'"'"': '"'"'nvflush0'"'"'" <<<"$out" &&
-	grep -q "'"'"'block-size'"'"': 4096" <<<"$out"'
-check "ynl: stats-get dump filtered by device" bash -c '
-	ynl --dump stats-get --json "{\"dev-name\": \"d0\"}" | grep -q "cgroup-id"'
+# expect_out PATTERN CMD...: CMD succeeds and its output matches PATTERN.
+expect_out() {
+	local pat=$1 out
+	shift
+	out=$("$@" 2>&1) || { echo "$out"; return 1; }
+	grep -qE -- "$pat" <<<"$out" || { echo "$out"; return 1; }
+}
+check "ynl: dev-get dump lists d0 with the spec's attributes" \
+	expect_out "'disk-name': 'nvflush0'" ynl --dump dev-get
+check "ynl: dev-get dump reports the block size" \
+	expect_out "'block-size': 4096" ynl --dump dev-get
+check "ynl: stats-get dump filtered by device" \
+	expect_out "'dev-name': 'd0'" ynl --dump stats-get --json '{"dev-name": "d0"}'
 check_fails "ynl: an attribute outside the op's policy is rejected (strict)" \
 	1 "Unknown attribute type" \
 	ynl --do dev-create --json '{"name": "x", "origin-path": "/dev/vdb", "nvm-path": "/dev/pmem1", "index": 3}'
@@ -21,7 +27,7 @@ check_fails "ynl: dev-create without the origin names the missing attribute" \
 	ynl --do dev-create --json '{"name": "x", "nvm-path": "/dev/pmem1"}'
 check_fails "ynl: unprivileged dev-create gets EPERM" 1 "Operation not permitted" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
-	python3 build/linux-src/tools/net/ynl/cli.py \
+	/usr/bin/python3 build/linux-src/tools/net/ynl/cli.py \
 	--schema build/linux-src/Documentation/netlink/genetlink.yaml \
 	--spec Documentation/netlink/specs/nvflush.yaml \
 	--do dev-create --json '{"name": "x", "origin-path": "/dev/vdb", "nvm-path": "/dev/pmem1"}'
