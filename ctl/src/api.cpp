@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "api.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "netlink.hpp"
+
+namespace nvflush {
+
+namespace {
+
+// Sends `request` and decodes every reply message with `decode`.
+template <typename Decode>
+auto collect(Client& client, Result<NlMsgPtr> request, Decode decode)
+    -> Result<std::vector<typename decltype(decode(Bytes{}))::value_type>> {
+  using Item = typename decltype(decode(Bytes{}))::value_type;
+  if (!request) {
+    return std::move(request).error();
+  }
+  std::vector<Item> items;
+  auto done = client.transact(std::move(*request), [&](Bytes message) -> Result<void> {
+    auto item = decode(message);
+    if (!item) {
+      return std::move(item).error();
+    }
+    items.push_back(std::move(*item));
+    return {};
+  });
+  if (!done) {
+    return std::move(done).error();
+  }
+  return items;
+}
+
+// The one reply of a "do" request.
+Result<DevInfo> only_reply(Result<std::vector<DevInfo>> replies) {
+  if (!replies) {
+    return std::move(replies).error();
+  }
+  if (replies->size() != 1) {
+    return Error{EBADMSG, fmt::format("expected one device in the reply, got {}", replies->size())};
+  }
+  return std::move(replies->front());
+}
+
+class KernelApi final : public Api {
+ public:
+  explicit KernelApi(Client client) : client_(std::move(client)) {}
+
+  Result<DevInfo> dev_create(const DevCreateRequest& request) override {
+    return only_reply(collect(client_, encode_dev_create(client_.family(), request), decode_dev));
+  }
+
+  Result<void> dev_destroy(const std::string& name) override {
+    auto request = encode_dev_destroy(client_.family(), name);
+    if (!request) {
+      return std::move(request).error();
+    }
+    // The spec defines no reply; one a later kernel might add is ignored.
+    return client_.transact(std::move(*request),
+                            [](Bytes /*message*/) -> Result<void> { return {}; });
+  }
+
+  Result<DevInfo> dev_get(const std::string& name) override {
+    auto dev = only_reply(collect(client_, encode_dev_get(client_.family(), name), decode_dev));
+    // Either errno means "no device by that name" for a lookup.
+    if (!dev && dev.error().code == ENOENT) {
+      Error error = std::move(dev).error();
+      error.code = ENODEV;
+      return error;
+    }
+    return dev;
+  }
+
+  Result<std::vector<DevInfo>> dev_list() override {
+    return collect(client_, encode_dev_dump(client_.family()), decode_dev);
+  }
+
+  Result<std::vector<StatsRecord>> stats(const std::optional<std::string>& dev_name) override {
+    return collect(client_, encode_stats_dump(client_.family(), dev_name), decode_stats);
+  }
+
+ private:
+  Client client_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Api>> connect_kernel() {
+  auto client = Client::connect();
+  if (!client) {
+    return std::move(client).error();
+  }
+  return std::unique_ptr<Api>{std::make_unique<KernelApi>(std::move(*client))};
+}
+
+}  // namespace nvflush

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The nvflush control operations, as the commands see them. The kernel
+// implementation speaks generic netlink; tests substitute a fake.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "messages.hpp"
+#include "result.hpp"
+
+namespace nvflush {
+
+class Api {
+ public:
+  Api() = default;
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+  Api(Api&&) = delete;
+  Api& operator=(Api&&) = delete;
+  virtual ~Api() = default;
+
+  virtual Result<DevInfo> dev_create(const DevCreateRequest& request) = 0;
+  virtual Result<void> dev_destroy(const std::string& name) = 0;
+  // Fails with ENODEV if there is no such device.
+  virtual Result<DevInfo> dev_get(const std::string& name) = 0;
+  virtual Result<std::vector<DevInfo>> dev_list() = 0;
+  // Counters of every device, or of `dev_name` only.
+  virtual Result<std::vector<StatsRecord>> stats(const std::optional<std::string>& dev_name) = 0;
+};
+
+// Connects to the nvflush generic netlink family of the running kernel.
+Result<std::unique_ptr<Api>> connect_kernel();
+
+}  // namespace nvflush

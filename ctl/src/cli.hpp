@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Command-line plumbing shared by the commands: the run context, exit
+// codes, and the entry point that parses arguments and runs one command.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <ostream>
+
+#include "api.hpp"
+#include "cgroup.hpp"
+#include "result.hpp"
+
+namespace nvflush {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,  // the operation failed
+  kExitUsage = 2,    // the command line was wrong
+};
+
+using ApiFactory = std::function<Result<std::unique_ptr<Api>>()>;
+
+// What a command runs against. main() uses the kernel and the system's
+// cgroup2 mount; tests substitute both.
+struct Context {
+  Context(std::ostream& out_stream, std::ostream& err_stream) : out(out_stream), err(err_stream) {}
+
+  std::ostream& out;  // data
+  std::ostream& err;  // diagnostics
+  ApiFactory connect = connect_kernel;
+  // Root of the cgroup2 tree; nullopt: the cgroup2 mount of /proc/self/mounts.
+  std::optional<std::filesystem::path> cgroup_root;
+  // The command selected by the arguments, set while parsing them.
+  std::function<int()> action;
+
+  // Prints "nvflushctl: <error>" to err and returns kExitFailure.
+  [[nodiscard]] int fail(const Error& error) const;
+  // Connects, then runs `body`; a failed connection is reported with fail().
+  [[nodiscard]] int with_api(const std::function<int(Api&)>& body) const;
+  [[nodiscard]] CgroupTree cgroup_tree() const;
+};
+
+// Validates a device name argument (see device_name_problem()).
+CLI::Validator device_name_validator();
+
+// Register the subcommands (cmd_dev.cpp, cmd_stats.cpp).
+void setup_dev(CLI::App& app, Context& ctx);
+void setup_stats(CLI::App& app, Context& ctx);
+
+// Parses `argv` and runs the selected command. Returns the exit code:
+// usage errors print the message and the relevant help to ctx.err and
+// return kExitUsage; --help and --version print to ctx.out.
+int run(Context& ctx, int argc, const char* const* argv);
+
+}  // namespace nvflush

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "messages.hpp"
+
+#include <fmt/format.h>
+#include <linux/genetlink.h>
+#include <linux/limits.h>
+#include <linux/netlink.h>
+#include <linux/nvflush.h>
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <initializer_list>
+#include <vector>
+
+namespace nvflush {
+
+namespace {
+
+// Largest kernel disk name including the NUL (DISK_NAME_LEN).
+constexpr std::uint16_t kDiskNameLen = 32;
+
+constexpr nla_policy string_policy(std::uint16_t max_len_with_nul) {
+  return nla_policy{NLA_STRING, 0, max_len_with_nul};
+}
+constexpr nla_policy u32_policy() { return nla_policy{NLA_U32, 0, sizeof(std::uint32_t)}; }
+constexpr nla_policy u64_policy() { return nla_policy{NLA_U64, 0, sizeof(std::uint64_t)}; }
+
+struct AttrSpec {
+  int type;
+  std::string_view name;
+  nla_policy policy;
+  bool required = true;
+};
+
+// Attributes indexed by type, nullptr where absent.
+using AttrTable = std::vector<const nlattr*>;
+
+const nlmsghdr* header_of(Bytes message) {
+  // Netlink messages are 4-byte aligned; libnl's buffers and the tests'
+  // buffers both are.
+  return reinterpret_cast<const nlmsghdr*>(message.data());
+}
+
+// Checks that `message` holds a whole netlink message with at least
+// `payload` bytes after the header.
+Result<const nlmsghdr*> checked_header(Bytes message, std::size_t payload, std::string_view what) {
+  if (message.size() < NLMSG_HDRLEN) {
+    return Error{EBADMSG, std::string{what}, "truncated netlink header"};
+  }
+  const nlmsghdr* header = header_of(message);
+  if (header->nlmsg_len > message.size()) {
+    return Error{EBADMSG, std::string{what},
+                 fmt::format("message length {} exceeds the {} bytes received", header->nlmsg_len,
+                             message.size())};
+  }
+  if (header->nlmsg_len < NLMSG_HDRLEN + payload) {
+    return Error{EBADMSG, std::string{what},
+                 fmt::format("message of {} bytes is too short", header->nlmsg_len)};
+  }
+  return header;
+}
+
+std::string_view attr_name(std::span<const AttrSpec> specs, int type) {
+  const auto spec = std::find_if(specs.begin(), specs.end(),
+                                 [type](const AttrSpec& s) { return s.type == type; });
+  return spec == specs.end() ? std::string_view{"unknown"} : spec->name;
+}
+
+// Parses the attribute stream [begin, begin + len) against `specs`.
+// Rejects a stream whose last attribute runs past its end, attributes that
+// violate the policy, and missing required attributes. Types above
+// `max_type`, and types without a spec, are accepted unchecked.
+Result<AttrTable> parse_attr_stream(const std::byte* begin, std::size_t len, int max_type,
+                                    std::span<const AttrSpec> specs, std::string_view what) {
+  // nla_parse() stops silently at a truncated attribute; catch that first.
+  const auto* head = reinterpret_cast<const nlattr*>(begin);
+  int remaining = static_cast<int>(len);
+  for (const nlattr* nla = head; remaining > 0; nla = nla_next(nla, &remaining)) {
+    if (nla_ok(nla, remaining) == 0) {
+      return Error{EBADMSG, std::string{what},
+                   fmt::format("truncated attribute at offset {}",
+                               len - static_cast<std::size_t>(remaining))};
+    }
+  }
+
+  std::vector<nla_policy> policy(static_cast<std::size_t>(max_type) + 1, nla_policy{});
+  for (const auto& spec : specs) {
+    policy.at(static_cast<std::size_t>(spec.type)) = spec.policy;
+  }
+
+  std::vector<nlattr*> table(policy.size(), nullptr);
+  // libnl takes a non-const stream but only reads it.
+  auto* mutable_head = const_cast<nlattr*>(head);
+  if (nla_parse(table.data(), max_type, mutable_head, static_cast<int>(len), policy.data()) < 0) {
+    // Name the offending attribute: validate them one at a time.
+    remaining = static_cast<int>(len);
+    for (const nlattr* nla = head; nla_ok(nla, remaining) != 0; nla = nla_next(nla, &remaining)) {
+      if (nla_validate(nla, nla->nla_len, max_type, policy.data()) < 0) {
+        return Error{EBADMSG, std::string{what},
+                     fmt::format("attribute '{}' (type {}) has an invalid payload of {} bytes",
+                                 attr_name(specs, nla_type(nla)), nla_type(nla), nla_len(nla))};
+      }
+    }
+    return Error{EBADMSG, std::string{what}, "invalid attributes"};
+  }
+
+  for (const auto& spec : specs) {
+    if (spec.required && table.at(static_cast<std::size_t>(spec.type)) == nullptr) {
+      return Error{EBADMSG, std::string{what},
+                   fmt::format("missing attribute '{}' (type {})", spec.name, spec.type)};
+    }
+  }
+  return AttrTable(table.begin(), table.end());
+}
+
+// Parses the attributes of a generic netlink message.
+Result<AttrTable> parse_genl_attrs(Bytes message, int max_type, std::span<const AttrSpec> specs,
+                                   std::string_view what) {
+  auto header = checked_header(message, GENL_HDRLEN, what);
+  if (!header) {
+    return std::move(header).error();
+  }
+  constexpr std::size_t kAttrOffset = NLMSG_HDRLEN + GENL_HDRLEN;
+  return parse_attr_stream(message.data() + kAttrOffset, (*header)->nlmsg_len - kAttrOffset,
+                           max_type, specs, what);
+}
+
+std::string get_string(const AttrTable& table, int type) {
+  return nla_get_string(table.at(static_cast<std::size_t>(type)));
+}
+std::uint32_t get_u32(const AttrTable& table, int type) {
+  return nla_get_u32(table.at(static_cast<std::size_t>(type)));
+}
+std::uint64_t get_u64(const AttrTable& table, int type) {
+  return nla_get_u64(table.at(static_cast<std::size_t>(type)));
+}
+
+constexpr std::array kDevAttrs{
+    AttrSpec{NVFLUSH_A_DEV_NAME, "name", string_policy(NVFLUSH_NAME_LEN)},
+    AttrSpec{NVFLUSH_A_DEV_ORIGIN_PATH, "origin-path", string_policy(PATH_MAX)},
+    AttrSpec{NVFLUSH_A_DEV_NVM_PATH, "nvm-path", string_policy(PATH_MAX)},
+    AttrSpec{NVFLUSH_A_DEV_INDEX, "index", u32_policy()},
+    AttrSpec{NVFLUSH_A_DEV_DISK_NAME, "disk-name", string_policy(kDiskNameLen)},
+    AttrSpec{NVFLUSH_A_DEV_SIZE, "size", u64_policy()},
+    AttrSpec{NVFLUSH_A_DEV_NVM_SIZE, "nvm-size", u64_policy()},
+    AttrSpec{NVFLUSH_A_DEV_BLOCK_SIZE, "block-size", u32_policy()},
+    AttrSpec{NVFLUSH_A_DEV_OPENERS, "openers", u32_policy()},
+};
+
+constexpr auto kStatsAttrs = [] {
+  std::array<AttrSpec, 2 + kCounterFields.size()> specs{
+      AttrSpec{NVFLUSH_A_STATS_DEV_NAME, "dev-name", string_policy(NVFLUSH_NAME_LEN)},
+      AttrSpec{NVFLUSH_A_STATS_CGROUP_ID, "cgroup-id", u64_policy()},
+  };
+  std::size_t next = 2;
+  for (const auto& field : kCounterFields) {
+    specs.at(next++) = AttrSpec{field.attr, field.key, u64_policy()};
+  }
+  return specs;
+}();
+
+constexpr std::array kExtAckAttrs{
+    AttrSpec{NLMSGERR_ATTR_MSG, "message", string_policy(0), false},
+};
+
+struct StringAttr {
+  int type;
+  std::string_view value;
+};
+
+Result<NlMsgPtr> encode_request(int family, std::uint8_t cmd, int flags,
+                                std::initializer_list<StringAttr> attrs) {
+  std::size_t size = NLMSG_HDRLEN + GENL_HDRLEN;
+  for (const auto& attr : attrs) {
+    size += static_cast<std::size_t>(nla_total_size(static_cast<int>(attr.value.size() + 1)));
+  }
+  NlMsgPtr msg{nlmsg_alloc_size(size)};
+  if (!msg) {
+    return Error{ENOMEM, "allocate netlink message"};
+  }
+  if (genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, cmd,
+                  NVFLUSH_FAMILY_VERSION) == nullptr) {
+    return Error{EMSGSIZE, "encode generic netlink header"};
+  }
+  for (const auto& attr : attrs) {
+    nlattr* nla = nla_reserve(msg.get(), attr.type, static_cast<int>(attr.value.size() + 1));
+    if (nla == nullptr) {
+      return Error{EMSGSIZE, fmt::format("encode attribute {}", attr.type)};
+    }
+    auto* data = static_cast<char*>(nla_data(nla));
+    std::copy(attr.value.begin(), attr.value.end(), data);
+    data[attr.value.size()] = '\0';
+  }
+  return msg;
+}
+
+Result<void> check_name(std::string_view name) {
+  if (auto problem = device_name_problem(name)) {
+    return Error{EINVAL, fmt::format("invalid device name '{}'", name), *problem};
+  }
+  return {};
+}
+
+Result<void> check_path(std::string_view path) {
+  if (path.empty()) {
+    return Error{EINVAL, "empty device path"};
+  }
+  if (path.size() >= PATH_MAX) {
+    return Error{ENAMETOOLONG, fmt::format("device path '{}...'", path.substr(0, 32))};
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<std::string> device_name_problem(std::string_view name) {
+  if (name.empty()) {
+    return "the name is empty";
+  }
+  if (name.size() > NVFLUSH_NAME_LEN - 1) {
+    return fmt::format("the name is longer than {} bytes", NVFLUSH_NAME_LEN - 1);
+  }
+  auto allowed = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
+  };
+  if (const auto* bad = std::find_if_not(name.begin(), name.end(), allowed); bad != name.end()) {
+    return fmt::format("the name contains '{}'; allowed are A-Z a-z 0-9 _ . -", *bad);
+  }
+  return std::nullopt;
+}
+
+Result<NlMsgPtr> encode_dev_create(int family, const DevCreateRequest& request) {
+  for (const auto& check :
+       {check_name(request.name), check_path(request.origin_path), check_path(request.nvm_path)}) {
+    if (!check) {
+      return check.error();
+    }
+  }
+  return encode_request(family, NVFLUSH_CMD_DEV_CREATE, 0,
+                        {{NVFLUSH_A_DEV_NAME, request.name},
+                         {NVFLUSH_A_DEV_ORIGIN_PATH, request.origin_path},
+                         {NVFLUSH_A_DEV_NVM_PATH, request.nvm_path}});
+}
+
+Result<NlMsgPtr> encode_dev_destroy(int family, std::string_view name) {
+  if (auto check = check_name(name); !check) {
+    return std::move(check).error();
+  }
+  return encode_request(family, NVFLUSH_CMD_DEV_DESTROY, 0, {{NVFLUSH_A_DEV_NAME, name}});
+}
+
+Result<NlMsgPtr> encode_dev_get(int family, std::string_view name) {
+  if (auto check = check_name(name); !check) {
+    return std::move(check).error();
+  }
+  return encode_request(family, NVFLUSH_CMD_DEV_GET, 0, {{NVFLUSH_A_DEV_NAME, name}});
+}
+
+Result<NlMsgPtr> encode_dev_dump(int family) {
+  return encode_request(family, NVFLUSH_CMD_DEV_GET, NLM_F_DUMP, {});
+}
+
+Result<NlMsgPtr> encode_stats_dump(int family, std::optional<std::string_view> dev_name) {
+  if (!dev_name) {
+    return encode_request(family, NVFLUSH_CMD_STATS_GET, NLM_F_DUMP, {});
+  }
+  if (auto check = check_name(*dev_name); !check) {
+    return std::move(check).error();
+  }
+  return encode_request(family, NVFLUSH_CMD_STATS_GET, NLM_F_DUMP,
+                        {{NVFLUSH_A_STATS_DEV_NAME, *dev_name}});
+}
+
+Result<DevInfo> decode_dev(Bytes message) {
+  auto attrs = parse_genl_attrs(message, NVFLUSH_A_DEV_MAX, kDevAttrs, "malformed device reply");
+  if (!attrs) {
+    return std::move(attrs).error();
+  }
+  const AttrTable& table = *attrs;
+  return DevInfo{
+      .name = get_string(table, NVFLUSH_A_DEV_NAME),
+      .origin_path = get_string(table, NVFLUSH_A_DEV_ORIGIN_PATH),
+      .nvm_path = get_string(table, NVFLUSH_A_DEV_NVM_PATH),
+      .index = get_u32(table, NVFLUSH_A_DEV_INDEX),
+      .disk_name = get_string(table, NVFLUSH_A_DEV_DISK_NAME),
+      .size = get_u64(table, NVFLUSH_A_DEV_SIZE),
+      .nvm_size = get_u64(table, NVFLUSH_A_DEV_NVM_SIZE),
+      .block_size = get_u32(table, NVFLUSH_A_DEV_BLOCK_SIZE),
+      .openers = get_u32(table, NVFLUSH_A_DEV_OPENERS),
+  };
+}
+
+Result<StatsRecord> decode_stats(Bytes message) {
+  auto attrs =
+      parse_genl_attrs(message, NVFLUSH_A_STATS_MAX, kStatsAttrs, "malformed statistics reply");
+  if (!attrs) {
+    return std::move(attrs).error();
+  }
+  const AttrTable& table = *attrs;
+  StatsRecord record{
+      .dev_name = get_string(table, NVFLUSH_A_STATS_DEV_NAME),
+      .cgroup_id = get_u64(table, NVFLUSH_A_STATS_CGROUP_ID),
+      .counters = {},
+  };
+  for (const auto& field : kCounterFields) {
+    record.counters.*field.member = get_u64(table, field.attr);
+  }
+  return record;
+}
+
+Result<KernelStatus> decode_status(Bytes message) {
+  constexpr std::string_view kWhat = "malformed netlink status message";
+  auto checked = checked_header(message, 0, kWhat);
+  if (!checked) {
+    return std::move(checked).error();
+  }
+  const nlmsghdr* header = *checked;
+  const std::byte* payload = message.data() + NLMSG_HDRLEN;
+  const std::size_t payload_len = header->nlmsg_len - NLMSG_HDRLEN;
+
+  int error = 0;
+  std::size_t tlv_offset = 0;  // of the extended ACK TLVs, from the payload
+  if (header->nlmsg_type == NLMSG_ERROR) {
+    nlmsgerr err{};
+    if (payload_len < sizeof(err)) {
+      return Error{EBADMSG, std::string{kWhat}, "truncated NLMSG_ERROR"};
+    }
+    std::memcpy(&err, payload, sizeof(err));
+    error = err.error;
+    std::size_t acked = sizeof(err);
+    // Without NETLINK_CAP_ACK the request's payload is echoed back first.
+    if ((header->nlmsg_flags & NLM_F_CAPPED) == 0 && err.msg.nlmsg_len > NLMSG_HDRLEN) {
+      acked += err.msg.nlmsg_len - NLMSG_HDRLEN;
+    }
+    tlv_offset = NLMSG_ALIGN(acked);
+  } else if (header->nlmsg_type == NLMSG_DONE) {
+    // A dump's own error, if any, is the int payload of NLMSG_DONE.
+    if (payload_len >= sizeof(error)) {
+      std::memcpy(&error, payload, sizeof(error));
+    }
+    tlv_offset = NLMSG_ALIGN(sizeof(error));
+  } else {
+    return Error{EBADMSG, std::string{kWhat},
+                 fmt::format("unexpected message type {}", header->nlmsg_type)};
+  }
+
+  KernelStatus status{.error = error < 0 ? -error : error, .message = {}};
+  if ((header->nlmsg_flags & NLM_F_ACK_TLVS) != 0 && tlv_offset < payload_len) {
+    // A malformed extended ACK loses its message, never the errno.
+    auto attrs = parse_attr_stream(payload + tlv_offset, payload_len - tlv_offset,
+                                   NLMSGERR_ATTR_MAX, kExtAckAttrs, kWhat);
+    if (attrs && attrs->at(NLMSGERR_ATTR_MSG) != nullptr) {
+      status.message = get_string(*attrs, NLMSGERR_ATTR_MSG);
+    }
+  }
+  return status;
+}
+
+Bytes message_bytes(const nlmsghdr* header) {
+  return {reinterpret_cast<const std::byte*>(header), header->nlmsg_len};
+}
+
+}  // namespace nvflush

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "output.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+#include <utility>
+
+#include "units.hpp"
+
+namespace nvflush {
+
+namespace {
+
+constexpr std::string_view kNoDevices = "no devices\n";
+constexpr std::string_view kColumnGap = "  ";
+
+std::string dev_path(const DevInfo& dev) { return "/dev/" + dev.disk_name; }
+
+std::string size_with_bytes(std::uint64_t bytes) {
+  return fmt::format("{} ({} bytes)", format_iec(bytes), bytes);
+}
+
+// The kernel counts I/O it could not attribute to a cgroup under id 0,
+// which no cgroup directory has.
+constexpr std::uint64_t kUnattributedId = 0;
+
+std::string cgroup_label(const CgroupStats& cgroup) {
+  if (cgroup.path) {
+    return *cgroup.path;
+  }
+  return cgroup.id == kUnattributedId ? "(unattributed)" : std::to_string(cgroup.id);
+}
+
+void add_counters(Json& json, const Counters& counters) {
+  for (const auto& field : kCounterFields) {
+    json[std::string{field.key}] = counters.*field.member;
+  }
+}
+
+}  // namespace
+
+Table::Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
+
+void Table::add_row(std::vector<std::string> cells) {
+  if (cells.size() != columns_.size()) {
+    throw std::invalid_argument(
+        fmt::format("table row has {} cells for {} columns", cells.size(), columns_.size()));
+  }
+  rows_.push_back(std::move(cells));
+}
+
+std::string Table::render() const {
+  std::vector<std::size_t> widths;
+  widths.reserve(columns_.size());
+  for (const auto& column : columns_) {
+    widths.push_back(column.header.size());
+  }
+  for (const auto& row : rows_) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  }
+
+  std::string out;
+  auto render_line = [&](auto cell_of) {
+    std::string line;
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      if (i > 0) {
+        line += kColumnGap;
+      }
+      const std::string& cell = cell_of(i);
+      line += columns_[i].align == Align::kRight ? fmt::format("{:>{}}", cell, widths[i])
+                                                 : fmt::format("{:<{}}", cell, widths[i]);
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    out += line;
+    out += '\n';
+  };
+  render_line([this](std::size_t i) -> const std::string& { return columns_[i].header; });
+  for (const auto& row : rows_) {
+    render_line([&row](std::size_t i) -> const std::string& { return row[i]; });
+  }
+  return out;
+}
+
+std::string json_text(const Json& json) { return json.dump() + "\n"; }
+
+Json dev_json(const DevInfo& dev) {
+  return Json{
+      {"name", dev.name},
+      {"disk", dev.disk_name},
+      {"index", dev.index},
+      {"size", dev.size},
+      {"nvm_size", dev.nvm_size},
+      {"block_size", dev.block_size},
+      {"origin_path", dev.origin_path},
+      {"nvm_path", dev.nvm_path},
+      {"openers", dev.openers},
+  };
+}
+
+Json dev_list_json(const std::vector<DevInfo>& devices) {
+  Json list = Json::array();
+  for (const auto& dev : devices) {
+    list.push_back(dev_json(dev));
+  }
+  return Json{{"devices", std::move(list)}};
+}
+
+std::string dev_table(const std::vector<DevInfo>& devices) {
+  if (devices.empty()) {
+    return std::string{kNoDevices};
+  }
+  Table table({{"NAME"},
+               {"DISK"},
+               {"SIZE", Align::kRight},
+               {"NVM", Align::kRight},
+               {"ORIGIN"},
+               {"NVM-DEV"},
+               {"OPENERS", Align::kRight}});
+  for (const auto& dev : devices) {
+    table.add_row({dev.name, dev_path(dev), format_iec(dev.size), format_iec(dev.nvm_size),
+                   dev.origin_path, dev.nvm_path, std::to_string(dev.openers)});
+  }
+  return table.render();
+}
+
+std::string dev_details(const DevInfo& dev) {
+  const std::array<std::pair<std::string_view, std::string>, 8> lines{{
+      {"name", dev.name},
+      {"disk", dev_path(dev)},
+      {"size", size_with_bytes(dev.size)},
+      {"nvm size", size_with_bytes(dev.nvm_size)},
+      {"block size", std::to_string(dev.block_size)},
+      {"origin", dev.origin_path},
+      {"nvm", dev.nvm_path},
+      {"openers", std::to_string(dev.openers)},
+  }};
+  std::string out;
+  for (const auto& [key, value] : lines) {
+    out += fmt::format("{:<12}{}\n", fmt::format("{}:", key), value);
+  }
+  return out;
+}
+
+Json stats_json(const std::vector<DeviceStats>& report) {
+  Json devices = Json::array();
+  for (const auto& dev : report) {
+    Json totals = Json::object();
+    add_counters(totals, dev.totals);
+    Json cgroups = Json::array();
+    for (const auto& cgroup : dev.cgroups) {
+      Json entry{{"id", cgroup.id}, {"path", nullptr}};
+      if (cgroup.path) {
+        entry["path"] = *cgroup.path;
+      }
+      add_counters(entry, cgroup.counters);
+      cgroups.push_back(std::move(entry));
+    }
+    devices.push_back(Json{{"name", dev.name},
+                           {"disk", dev.disk},
+                           {"totals", std::move(totals)},
+                           {"cgroups", std::move(cgroups)}});
+  }
+  return Json{{"devices", std::move(devices)}};
+}
+
+std::string stats_table(const std::vector<DeviceStats>& report) {
+  if (report.empty()) {
+    return std::string{kNoDevices};
+  }
+  std::vector<Column> columns{{"DEVICE"}, {"CGROUP"}};
+  for (const auto& field : kCounterFields) {
+    if (!field.column.empty()) {
+      columns.push_back({std::string{field.column}, Align::kRight});
+    }
+  }
+  Table table(std::move(columns));
+  auto add_row = [&table](const std::string& device, const std::string& cgroup,
+                          const Counters& counters) {
+    std::vector<std::string> cells{device, cgroup};
+    for (const auto& field : kCounterFields) {
+      if (!field.column.empty()) {
+        const std::uint64_t value = counters.*field.member;
+        cells.push_back(field.bytes ? format_iec(value) : std::to_string(value));
+      }
+    }
+    table.add_row(std::move(cells));
+  };
+  for (const auto& dev : report) {
+    for (const auto& cgroup : dev.cgroups) {
+      add_row(dev.name, cgroup_label(cgroup), cgroup.counters);
+    }
+    add_row(dev.name, "TOTAL", dev.totals);
+  }
+  return table.render();
+}
+
+}  // namespace nvflush

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Rendering for people (aligned tables, key: value lines, IEC sizes) and for
+// programs (JSON with exact integers). The JSON shapes are an interface:
+// tests/vm parses them.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "messages.hpp"
+#include "stats_report.hpp"
+
+namespace nvflush {
+
+// Keys keep the documented order.
+using Json = nlohmann::ordered_json;
+
+enum class Align { kLeft, kRight };
+
+struct Column {
+  std::string header;
+  Align align = Align::kLeft;
+};
+
+// A text table: a header line, then one line per row, columns separated by
+// two spaces, no trailing blanks.
+class Table {
+ public:
+  explicit Table(std::vector<Column> columns);
+  // Throws std::invalid_argument unless there is one cell per column.
+  void add_row(std::vector<std::string> cells);
+  [[nodiscard]] std::string render() const;
+
+ private:
+  std::vector<Column> columns_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// Compact JSON text with a final newline.
+std::string json_text(const Json& json);
+
+// {"name", "disk", "index", "size", "nvm_size", "block_size", "origin_path",
+//  "nvm_path", "openers"}
+Json dev_json(const DevInfo& dev);
+// {"devices": [dev_json, ...]}
+Json dev_list_json(const std::vector<DevInfo>& devices);
+// NAME DISK SIZE NVM ORIGIN NVM-DEV OPENERS, or "no devices".
+std::string dev_table(const std::vector<DevInfo>& devices);
+// "key: value" lines for `dev show`.
+std::string dev_details(const DevInfo& dev);
+
+// {"devices": [{"name", "disk", "totals": {COUNTERS},
+//               "cgroups": [{"id", "path" (string or null), COUNTERS...}]}]}
+// with COUNTERS the keys of kCounterFields.
+Json stats_json(const std::vector<DeviceStats>& report);
+// DEVICE CGROUP WRITES WRITTEN SYNC FLUSH FUA READS READ DISCARD, one row
+// per cgroup and a TOTAL row per device, or "no devices". CGROUP is the
+// path, else the id; id 0 (I/O the kernel could not attribute) reads
+// "(unattributed)".
+std::string stats_table(const std::vector<DeviceStats>& report);
+
+}  // namespace nvflush

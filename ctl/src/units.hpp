@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Byte sizes: parsing what an operator types and printing IEC units.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "result.hpp"
+
+namespace nvflush {
+
+// Parses a size in bytes. Grammar:
+//
+//   size   := digits [ "." digits ] [ " "* unit ]
+//   unit   := "B" | prefix | prefix "iB"          (case-insensitive)
+//   prefix := "K" | "M" | "G" | "T" | "P" | "E"   (powers of 1024)
+//
+// so "4096", "4k", "4K", "4KiB", "512M", "1G" and "1.5G" are accepted. All
+// units are binary; "KB"-style SI spellings are rejected as ambiguous. A
+// fraction is allowed as long as the result is a whole number of bytes
+// ("1.5K" is 1536, "0.1K" is an error). Signs, empty input, other
+// characters and values above 2^64 - 1 fail with EINVAL or ERANGE.
+Result<std::uint64_t> parse_size(std::string_view text);
+
+// Formats a byte count in IEC units with one decimal: "0 B", "1023 B",
+// "4.0 KiB", "1.5 MiB", "16.0 EiB". Values are rounded half up to the
+// nearest tenth and move to the next unit when they round to 1024.
+std::string format_iec(std::uint64_t bytes);
+
+}  // namespace nvflush

@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "cli.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "output.hpp"
+#include "test_support.hpp"
+
+using nvflush::Api;
+using nvflush::DevCreateRequest;
+using nvflush::DevInfo;
+using nvflush::Error;
+using nvflush::Json;
+using nvflush::Result;
+using nvflush::StatsRecord;
+using nvflush::test::inode_of;
+using nvflush::test::sample_device;
+
+namespace {
+
+// Answers from canned data and records what it was asked.
+struct FakeKernel {
+  std::vector<DevInfo> devices;
+  std::vector<StatsRecord> records;
+  std::optional<Error> fail_with;  // returned by every operation
+  std::vector<std::string> calls;
+  std::optional<DevCreateRequest> created;
+};
+
+class FakeApi final : public Api {
+ public:
+  explicit FakeApi(FakeKernel& kernel) : kernel_(kernel) {}
+
+  Result<DevInfo> dev_create(const DevCreateRequest& request) override {
+    kernel_.calls.push_back("create " + request.name);
+    kernel_.created = request;
+    if (kernel_.fail_with) {
+      return *kernel_.fail_with;
+    }
+    DevInfo dev{.name = request.name,
+                .origin_path = request.origin_path,
+                .nvm_path = request.nvm_path,
+                .index = 4,
+                .disk_name = "nvflush4"};
+    kernel_.devices.push_back(dev);
+    return dev;
+  }
+
+  Result<void> dev_destroy(const std::string& name) override {
+    kernel_.calls.push_back("destroy " + name);
+    if (kernel_.fail_with) {
+      return *kernel_.fail_with;
+    }
+    return {};
+  }
+
+  Result<DevInfo> dev_get(const std::string& name) override {
+    kernel_.calls.push_back("get " + name);
+    if (kernel_.fail_with) {
+      return *kernel_.fail_with;
+    }
+    for (const auto& dev : kernel_.devices) {
+      if (dev.name == name) {
+        return dev;
+      }
+    }
+    return Error{ENODEV, "", "no device named " + name};
+  }
+
+  Result<std::vector<DevInfo>> dev_list() override {
+    kernel_.calls.emplace_back("list");
+    if (kernel_.fail_with) {
+      return *kernel_.fail_with;
+    }
+    return kernel_.devices;
+  }
+
+  Result<std::vector<StatsRecord>> stats(const std::optional<std::string>& dev_name) override {
+    kernel_.calls.push_back("stats " + dev_name.value_or("*"));
+    if (kernel_.fail_with) {
+      return *kernel_.fail_with;
+    }
+    std::vector<StatsRecord> out;
+    for (const auto& record : kernel_.records) {
+      if (!dev_name || record.dev_name == *dev_name) {
+        out.push_back(record);
+      }
+    }
+    return out;
+  }
+
+ private:
+  FakeKernel& kernel_;
+};
+
+struct Outcome {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+struct Harness {
+  FakeKernel kernel;
+  std::optional<Error> connect_error;
+  std::optional<std::filesystem::path> cgroup_root;
+  bool broken_stdout = false;  // as if stdout were a full disk
+  int connects = 0;
+
+  Outcome run(std::vector<std::string> args) {
+    args.insert(args.begin(), "nvflushctl");
+    std::vector<const char*> argv;
+    argv.reserve(args.size());
+    for (const auto& arg : args) {
+      argv.push_back(arg.c_str());
+    }
+    std::ostringstream out;
+    std::ostringstream err;
+    if (broken_stdout) {
+      out.setstate(std::ios::badbit);
+    }
+    nvflush::Context ctx(out, err);
+    ctx.connect = [this]() -> Result<std::unique_ptr<Api>> {
+      ++connects;
+      if (connect_error) {
+        return *connect_error;
+      }
+      return std::unique_ptr<Api>{std::make_unique<FakeApi>(kernel)};
+    };
+    // Never look at the machine's cgroups: an empty fake tree by default.
+    const nvflush::test::TempDir empty;
+    ctx.cgroup_root = cgroup_root.value_or(empty.path());
+    const int code = nvflush::run(ctx, static_cast<int>(argv.size()), argv.data());
+    return {code, out.str(), err.str()};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("usage errors exit 2 with the message and usage on stderr") {
+  const std::vector<std::string> args = GENERATE(
+      std::vector<std::string>{}, std::vector<std::string>{"bogus"},
+      std::vector<std::string>{"dev"}, std::vector<std::string>{"dev", "bogus"},
+      std::vector<std::string>{"dev", "create", "d0"},
+      std::vector<std::string>{"dev", "create", "d0", "--origin", "/dev/vdb"},
+      std::vector<std::string>{"dev", "create", "--origin", "/dev/vdb", "--nvm", "/dev/pmem0"},
+      std::vector<std::string>{"dev", "create", "a/b", "--origin", "x", "--nvm", "y"},
+      std::vector<std::string>{"dev", "destroy"},
+      std::vector<std::string>{"dev", "destroy", "d0", "d1"},
+      std::vector<std::string>{"dev", "show"}, std::vector<std::string>{"dev", "list", "--bogus"},
+      std::vector<std::string>{"dev", "list", "extra"},
+      std::vector<std::string>{"stats", "d0", "d1"},
+      std::vector<std::string>{"stats", "this-name-is-far-too-long-for-nvflush"},
+      std::vector<std::string>{"stats", "--cgroup"}, std::vector<std::string>{"--json"});
+  Harness harness;
+  const Outcome outcome = harness.run(args);
+  INFO(outcome.err);
+  CHECK(outcome.code == nvflush::kExitUsage);
+  CHECK(outcome.out.empty());
+  CHECK_THAT(outcome.err, Catch::StartsWith("nvflushctl: "));
+  CHECK_THAT(outcome.err, Catch::Contains("Usage: "));
+  CHECK(harness.connects == 0);
+}
+
+TEST_CASE("usage errors name the problem") {
+  Harness harness;
+  CHECK_THAT(harness.run({"dev", "create", "d0", "--origin", "/dev/vdb"}).err,
+             Catch::Contains("--nvm is required"));
+  CHECK_THAT(harness.run({"dev", "create", "a/b", "--origin", "x", "--nvm", "y"}).err,
+             Catch::Contains("the name contains '/'"));
+  // The usage shown is the subcommand's.
+  CHECK_THAT(harness.run({"dev", "create", "d0"}).err,
+             Catch::Contains("Usage: nvflushctl dev create"));
+}
+
+TEST_CASE("--help and --version exit 0 on stdout") {
+  Harness harness;
+  for (const auto& args :
+       {std::vector<std::string>{"--help"}, std::vector<std::string>{"dev", "--help"},
+        std::vector<std::string>{"dev", "create", "--help"},
+        std::vector<std::string>{"stats", "--help"}}) {
+    const Outcome outcome = harness.run(args);
+    CHECK(outcome.code == nvflush::kExitOk);
+    CHECK_THAT(outcome.out, Catch::Contains("Usage: "));
+    CHECK(outcome.err.empty());
+  }
+  CHECK_THAT(harness.run({"dev", "create", "--help"}).out, Catch::Contains("--origin DEV"));
+  CHECK_THAT(harness.run({"--help"}).out, Catch::Contains("Exit status"));
+
+  const Outcome version = harness.run({"--version"});
+  CHECK(version.code == nvflush::kExitOk);
+  CHECK(version.out == "nvflushctl " NVFLUSH_TEST_VERSION "\n");
+  CHECK(harness.connects == 0);
+}
+
+TEST_CASE("dev create sends absolute paths and reports the disk") {
+  Harness harness;
+  const Outcome outcome =
+      harness.run({"dev", "create", "d0", "--origin", "/dev/vdb", "--nvm", "relative/../pmem0"});
+  CHECK(outcome.code == nvflush::kExitOk);
+  CHECK(outcome.out == "created d0 as /dev/nvflush4\n");
+  CHECK(outcome.err.empty());
+  REQUIRE(harness.kernel.created.has_value());
+  CHECK(harness.kernel.created->name == "d0");
+  CHECK(harness.kernel.created->origin_path == "/dev/vdb");
+  CHECK(harness.kernel.created->nvm_path == (std::filesystem::current_path() / "pmem0").string());
+}
+
+TEST_CASE("kernel errors exit 1 with errno and extack on stderr") {
+  Harness harness;
+  harness.kernel.fail_with = Error{EPERM, "", "needs CAP_NET_ADMIN"};
+  const Outcome create =
+      harness.run({"dev", "create", "d0", "--origin", "/dev/vdb", "--nvm", "/dev/pmem0"});
+  CHECK(create.code == nvflush::kExitFailure);
+  CHECK(create.out.empty());
+  CHECK(create.err == "nvflushctl: create d0: Operation not permitted: needs CAP_NET_ADMIN\n");
+
+  harness.kernel.fail_with = Error{EBUSY, "", "device d0 is open"};
+  const Outcome destroy = harness.run({"dev", "destroy", "d0"});
+  CHECK(destroy.code == nvflush::kExitFailure);
+  CHECK(destroy.err == "nvflushctl: destroy d0: Device or resource busy: device d0 is open\n");
+
+  harness.kernel.fail_with = Error{EBADMSG, "malformed device reply", "missing attribute 'size'"};
+  CHECK(harness.run({"dev", "list"}).err ==
+        "nvflushctl: list devices: malformed device reply: Bad message: missing attribute "
+        "'size'\n");
+}
+
+TEST_CASE("a missing module is reported once, exit 1") {
+  Harness harness;
+  harness.connect_error =
+      Error{ENOENT, "nvflush kernel module not loaded: generic netlink family 'nvflush' not found"};
+  const Outcome outcome = harness.run({"dev", "list"});
+  CHECK(outcome.code == nvflush::kExitFailure);
+  CHECK(outcome.err ==
+        "nvflushctl: nvflush kernel module not loaded: generic netlink family 'nvflush' not "
+        "found: No such file or directory\n");
+}
+
+TEST_CASE("dev destroy, list and show") {
+  Harness harness;
+  harness.kernel.devices = {sample_device("zz", 1), sample_device("d0", 0)};
+
+  CHECK(harness.run({"dev", "destroy", "d0"}).out == "destroyed d0\n");
+  CHECK(harness.kernel.calls.back() == "destroy d0");
+
+  const Outcome list = harness.run({"dev", "list", "--json"});
+  CHECK(list.code == nvflush::kExitOk);
+  const Json json = Json::parse(list.out);
+  REQUIRE(json["devices"].size() == 2);
+  CHECK(json["devices"][0]["name"] == "d0");  // sorted by name
+  CHECK(json["devices"][1] == nvflush::dev_json(sample_device("zz", 1)));
+
+  const Outcome table = harness.run({"dev", "list"});
+  CHECK_THAT(table.out, Catch::StartsWith("NAME  DISK"));
+
+  CHECK(harness.run({"dev", "show", "zz"}).out == nvflush::dev_details(sample_device("zz", 1)));
+  CHECK(Json::parse(harness.run({"dev", "show", "zz", "--json"}).out) ==
+        nvflush::dev_json(sample_device("zz", 1)));
+
+  const Outcome missing = harness.run({"dev", "show", "nope"});
+  CHECK(missing.code == nvflush::kExitFailure);
+  CHECK(missing.err == "nvflushctl: show nope: No such device: no device named nope\n");
+}
+
+TEST_CASE("stats JSON through the CLI resolves cgroup paths") {
+  const nvflush::test::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "work" / "job");
+  const std::uint64_t root_id = inode_of(dir.path());
+  const std::uint64_t job_id = inode_of(dir.path() / "work" / "job");
+
+  Harness harness;
+  harness.cgroup_root = dir.path();
+  harness.kernel.devices = {sample_device("d0", 0), sample_device("d1", 1)};
+  harness.kernel.records = {
+      {.dev_name = "d0", .cgroup_id = job_id, .counters = {.write_bios = 2, .write_bytes = 8192}},
+      {.dev_name = "d0", .cgroup_id = root_id, .counters = {.write_bios = 1, .write_bytes = 4096}},
+      {.dev_name = "d0", .cgroup_id = 999999999999, .counters = {.read_bios = 1}},
+  };
+
+  const Outcome outcome = harness.run({"stats", "--json"});
+  REQUIRE(outcome.code == nvflush::kExitOk);
+  const Json json = Json::parse(outcome.out);
+  REQUIRE(json["devices"].size() == 2);
+  const Json& d0 = json["devices"][0];
+  CHECK(d0["name"] == "d0");
+  CHECK(d0["disk"] == "nvflush0");
+  CHECK(d0["totals"]["write_bios"] == 3);
+  CHECK(d0["totals"]["write_bytes"] == 12288);
+  CHECK(d0["totals"]["read_bios"] == 1);
+  REQUIRE(d0["cgroups"].size() == 3);
+  // Sorted by id, whatever the inode numbers are.
+  std::vector<std::uint64_t> ids;
+  for (const auto& cgroup : d0["cgroups"]) {
+    ids.push_back(cgroup["id"].get<std::uint64_t>());
+    CHECK(cgroup.size() == 2 + nvflush::kCounterFields.size());
+  }
+  CHECK(std::is_sorted(ids.begin(), ids.end()));
+  for (const auto& cgroup : d0["cgroups"]) {
+    const auto id = cgroup["id"].get<std::uint64_t>();
+    if (id == root_id) {
+      CHECK(cgroup["path"] == "/");
+    } else if (id == job_id) {
+      CHECK(cgroup["path"] == "/work/job");
+      CHECK(cgroup["write_bytes"] == 8192);
+    } else {
+      CHECK(cgroup["path"].is_null());
+    }
+  }
+  CHECK(json["devices"][1]["cgroups"].empty());
+  CHECK(harness.kernel.calls == std::vector<std::string>{"list", "stats *"});
+
+  SECTION("--cgroup keeps one row") {
+    const Json one =
+        Json::parse(harness.run({"stats", "d0", "--cgroup", "/work/job", "--json"}).out);
+    REQUIRE(one["devices"].size() == 1);
+    REQUIRE(one["devices"][0]["cgroups"].size() == 1);
+    CHECK(one["devices"][0]["cgroups"][0]["id"] == job_id);
+    CHECK(one["devices"][0]["totals"]["write_bios"] == 3);
+  }
+  SECTION("the table shows paths and ids") {
+    const std::string table = harness.run({"stats", "d0"}).out;
+    CHECK_THAT(table, Catch::StartsWith("DEVICE  CGROUP"));
+    CHECK_THAT(table, Catch::Contains("d0      /work/job"));
+    CHECK_THAT(table, Catch::Contains("d0      999999999999"));
+    CHECK_THAT(table, Catch::Contains("d0      TOTAL"));
+    CHECK_THAT(table, !Catch::Contains("d1"));
+  }
+}
+
+TEST_CASE("stats for one device asks for that device only") {
+  Harness harness;
+  harness.kernel.devices = {sample_device("d0", 0), sample_device("d1", 1)};
+  const Outcome outcome = harness.run({"stats", "d1", "--json"});
+  CHECK(outcome.code == nvflush::kExitOk);
+  CHECK(harness.kernel.calls == std::vector<std::string>{"get d1", "stats d1"});
+  const Json json = Json::parse(outcome.out);
+  REQUIRE(json["devices"].size() == 1);
+  CHECK(json["devices"][0]["name"] == "d1");
+}
+
+TEST_CASE("stats of an unknown device fails with exit 1") {
+  Harness harness;
+  harness.kernel.devices = {sample_device("d0", 0)};
+  const Outcome outcome = harness.run({"stats", "d9"});
+  CHECK(outcome.code == nvflush::kExitFailure);
+  CHECK(outcome.out.empty());
+  CHECK(outcome.err == "nvflushctl: stats d9: No such device: no device named d9\n");
+}
+
+TEST_CASE("stats of an unknown cgroup fails before asking the kernel") {
+  Harness harness;
+  const Outcome outcome = harness.run({"stats", "--cgroup", "/no/such"});
+  CHECK(outcome.code == nvflush::kExitFailure);
+  CHECK_THAT(outcome.err, Catch::EndsWith("/no/such': No such file or directory\n"));
+  CHECK(harness.connects == 0);
+}
+
+TEST_CASE("stats with no devices") {
+  Harness harness;
+  CHECK(harness.run({"stats"}).out == "no devices\n");
+  CHECK(harness.run({"stats", "--json"}).out == "{\"devices\":[]}\n");
+  CHECK(harness.run({"dev", "list"}).out == "no devices\n");
+}
+
+TEST_CASE("output that cannot be written fails with exit 1") {
+  Harness harness;
+  harness.broken_stdout = true;
+  harness.kernel.devices = {sample_device("d0", 0)};
+  const Outcome outcome = harness.run({"dev", "list"});
+  CHECK(outcome.code == nvflush::kExitFailure);
+  CHECK(outcome.err == "nvflushctl: error writing the output\n");
+}

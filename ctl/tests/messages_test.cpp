@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "messages.hpp"
+
+#include <catch2/catch.hpp>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/nvflush.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "test_support.hpp"
+
+using nvflush::Bytes;
+using nvflush::DevInfo;
+using nvflush::KernelStatus;
+using nvflush::StatsRecord;
+using nvflush::test::MessageBuilder;
+
+namespace {
+
+constexpr std::uint16_t kFamily = 0x1d;
+
+// A device whose size needs all 64 bits of the attribute.
+DevInfo sample_dev() {
+  DevInfo dev = nvflush::test::sample_device("d0", 3);
+  dev.size = 0x1'0000'0000ULL;
+  return dev;
+}
+
+// A DEV_GET reply as the kernel builds it, with the u64s 8-byte aligned by
+// pad attributes.
+MessageBuilder dev_reply(const DevInfo& dev) {
+  MessageBuilder msg(kFamily);
+  msg.genl(NVFLUSH_CMD_DEV_GET)
+      .str(NVFLUSH_A_DEV_NAME, dev.name)
+      .str(NVFLUSH_A_DEV_ORIGIN_PATH, dev.origin_path)
+      .str(NVFLUSH_A_DEV_NVM_PATH, dev.nvm_path)
+      .u32(NVFLUSH_A_DEV_INDEX, dev.index)
+      .str(NVFLUSH_A_DEV_DISK_NAME, dev.disk_name)
+      .attr(NVFLUSH_A_DEV_PAD, nullptr, 0)
+      .u64(NVFLUSH_A_DEV_SIZE, dev.size)
+      .attr(NVFLUSH_A_DEV_PAD, nullptr, 0)
+      .u64(NVFLUSH_A_DEV_NVM_SIZE, dev.nvm_size)
+      .u32(NVFLUSH_A_DEV_BLOCK_SIZE, dev.block_size)
+      .u32(NVFLUSH_A_DEV_OPENERS, dev.openers);
+  return msg;
+}
+
+Bytes bytes_of(const std::vector<std::byte>& message) { return {message.data(), message.size()}; }
+
+// Parses an encoded request back with libnl.
+struct Decoded {
+  nlmsghdr header{};
+  genlmsghdr genl{};
+  std::vector<nlattr*> attrs;
+};
+
+Decoded decode_request(nl_msg* msg, int max_type) {
+  Decoded out;
+  nlmsghdr* header = nlmsg_hdr(msg);
+  out.header = *header;
+  out.genl = *static_cast<genlmsghdr*>(nlmsg_data(header));
+  out.attrs.assign(static_cast<std::size_t>(max_type) + 1, nullptr);
+  REQUIRE(nlmsg_parse(header, GENL_HDRLEN, out.attrs.data(), max_type, nullptr) == 0);
+  return out;
+}
+
+std::string string_attr(const Decoded& decoded, int type) {
+  const nlattr* attr = decoded.attrs.at(static_cast<std::size_t>(type));
+  REQUIRE(attr != nullptr);
+  // Sent with the terminating NUL.
+  REQUIRE(nla_len(attr) > 0);
+  const auto* data = static_cast<const char*>(nla_data(attr));
+  REQUIRE(data[nla_len(attr) - 1] == '\0');
+  return data;
+}
+
+int attr_count(const Decoded& decoded) {
+  int count = 0;
+  for (const nlattr* attr : decoded.attrs) {
+    count += attr != nullptr ? 1 : 0;
+  }
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("a DEV_GET reply decodes into DevInfo") {
+  const auto message = dev_reply(sample_dev()).finish();
+  const auto dev = nvflush::decode_dev(bytes_of(message));
+  REQUIRE(dev.ok());
+  CHECK(*dev == sample_dev());
+}
+
+TEST_CASE("unknown attributes in a reply are ignored") {
+  const std::uint32_t future = 7;
+  auto builder = dev_reply(sample_dev());
+  builder.u32(NVFLUSH_A_DEV_MAX + 1, future).u32(200, future);
+  const auto message = builder.finish();
+  const auto dev = nvflush::decode_dev(bytes_of(message));
+  REQUIRE(dev.ok());
+  CHECK(*dev == sample_dev());
+}
+
+TEST_CASE("a truncated attribute is rejected") {
+  // The last attribute claims 8 payload bytes but the message ends after 4.
+  auto builder = dev_reply(sample_dev());
+  const std::uint32_t half = 0;
+  builder.attr(NVFLUSH_A_DEV_MAX + 1, &half, sizeof(half), NLA_HDRLEN + 8);
+  const auto message = builder.finish();
+  const auto dev = nvflush::decode_dev(bytes_of(message));
+  REQUIRE_FALSE(dev.ok());
+  CHECK(dev.error().code == EBADMSG);
+  CHECK(dev.error().what == "malformed device reply");
+  CHECK_THAT(dev.error().detail, Catch::StartsWith("truncated attribute at offset"));
+}
+
+TEST_CASE("a message longer than the bytes received is rejected") {
+  const auto message = dev_reply(sample_dev()).finish();
+  const auto cut = Bytes{message.data(), message.size() - 4};
+  const auto dev = nvflush::decode_dev(cut);
+  REQUIRE_FALSE(dev.ok());
+  CHECK(dev.error().code == EBADMSG);
+  CHECK_THAT(dev.error().detail, Catch::Contains("exceeds"));
+
+  const std::array<std::byte, 8> tiny{};
+  CHECK(nvflush::decode_dev(Bytes{tiny}).error().detail == "truncated netlink header");
+
+  const auto header_only = MessageBuilder(kFamily).finish();
+  CHECK_THAT(nvflush::decode_dev(bytes_of(header_only)).error().detail,
+             Catch::Contains("too short"));
+}
+
+TEST_CASE("attributes of the wrong length are rejected") {
+  SECTION("u64 sent as 4 bytes") {
+    MessageBuilder msg(kFamily);
+    msg.genl(NVFLUSH_CMD_DEV_GET).u32(NVFLUSH_A_DEV_SIZE, 1);
+    const auto message = msg.finish();
+    const auto dev = nvflush::decode_dev(bytes_of(message));
+    REQUIRE_FALSE(dev.ok());
+    CHECK(dev.error().code == EBADMSG);
+    CHECK(dev.error().detail == "attribute 'size' (type 6) has an invalid payload of 4 bytes");
+  }
+  SECTION("u32 sent as 8 bytes") {
+    MessageBuilder msg(kFamily);
+    msg.genl(NVFLUSH_CMD_DEV_GET).u64(NVFLUSH_A_DEV_INDEX, 1);
+    const auto message = msg.finish();
+    CHECK_THAT(nvflush::decode_dev(bytes_of(message)).error().detail,
+               Catch::StartsWith("attribute 'index' (type 4)"));
+  }
+  SECTION("string without its NUL") {
+    MessageBuilder msg(kFamily);
+    msg.genl(NVFLUSH_CMD_DEV_GET).attr(NVFLUSH_A_DEV_NAME, "d0", 2);
+    const auto message = msg.finish();
+    CHECK_THAT(nvflush::decode_dev(bytes_of(message)).error().detail,
+               Catch::StartsWith("attribute 'name' (type 1)"));
+  }
+  SECTION("name longer than NVFLUSH_NAME_LEN") {
+    MessageBuilder msg(kFamily);
+    msg.genl(NVFLUSH_CMD_DEV_GET).str(NVFLUSH_A_DEV_NAME, std::string(NVFLUSH_NAME_LEN, 'x'));
+    const auto message = msg.finish();
+    CHECK_THAT(nvflush::decode_dev(bytes_of(message)).error().detail,
+               Catch::StartsWith("attribute 'name' (type 1)"));
+  }
+}
+
+TEST_CASE("a reply without a spec'd attribute is rejected") {
+  MessageBuilder msg(kFamily);
+  msg.genl(NVFLUSH_CMD_DEV_GET)
+      .str(NVFLUSH_A_DEV_NAME, "d0")
+      .str(NVFLUSH_A_DEV_ORIGIN_PATH, "/dev/vdb")
+      .str(NVFLUSH_A_DEV_NVM_PATH, "/dev/pmem0")
+      .u32(NVFLUSH_A_DEV_INDEX, 0)
+      .str(NVFLUSH_A_DEV_DISK_NAME, "nvflush0");
+  const auto message = msg.finish();
+  const auto dev = nvflush::decode_dev(bytes_of(message));
+  REQUIRE_FALSE(dev.ok());
+  CHECK(dev.error().code == EBADMSG);
+  CHECK(dev.error().detail == "missing attribute 'size' (type 6)");
+}
+
+TEST_CASE("a STATS_GET message decodes every counter") {
+  MessageBuilder msg(kFamily, NLM_F_MULTI);
+  msg.genl(NVFLUSH_CMD_STATS_GET)
+      .str(NVFLUSH_A_STATS_DEV_NAME, "d1")
+      .u64(NVFLUSH_A_STATS_CGROUP_ID, 0xffff'ffff'0000'0001ULL);
+  // Distinct values show that no two counters are swapped.
+  std::uint64_t value = 100;
+  for (const auto& field : nvflush::kCounterFields) {
+    msg.u64(static_cast<std::uint16_t>(field.attr), value++);
+  }
+  const auto message = msg.finish();
+  const auto record = nvflush::decode_stats(bytes_of(message));
+  REQUIRE(record.ok());
+  CHECK(*record == StatsRecord{.dev_name = "d1",
+                               .cgroup_id = 0xffff'ffff'0000'0001ULL,
+                               .counters = {.write_bios = 100,
+                                            .write_bytes = 101,
+                                            .sync_writes = 102,
+                                            .flushes = 103,
+                                            .fua_writes = 104,
+                                            .read_bios = 105,
+                                            .read_bytes = 106,
+                                            .discard_bios = 107,
+                                            .discard_bytes = 108}});
+}
+
+TEST_CASE("a STATS_GET message missing a counter is rejected") {
+  MessageBuilder msg(kFamily);
+  msg.genl(NVFLUSH_CMD_STATS_GET)
+      .str(NVFLUSH_A_STATS_DEV_NAME, "d1")
+      .u64(NVFLUSH_A_STATS_CGROUP_ID, 1)
+      .u64(NVFLUSH_A_STATS_WRITE_BIOS, 1);
+  const auto message = msg.finish();
+  const auto record = nvflush::decode_stats(bytes_of(message));
+  REQUIRE_FALSE(record.ok());
+  CHECK(record.error().what == "malformed statistics reply");
+  CHECK(record.error().detail == "missing attribute 'write_bytes' (type 4)");
+}
+
+TEST_CASE("the extack message is extracted from NLMSG_ERROR") {
+  const std::string kRequestPayload(20, 'r');  // an echoed request body
+  nlmsgerr err{};
+  err.error = -EBUSY;
+  err.msg.nlmsg_type = kFamily;
+
+  SECTION("capped ACK") {
+    err.msg.nlmsg_len = NLMSG_HDRLEN + GENL_HDRLEN + 12;  // not echoed
+    MessageBuilder msg(NLMSG_ERROR, NLM_F_CAPPED | NLM_F_ACK_TLVS);
+    msg.append(&err, sizeof(err))
+        .str(NLMSGERR_ATTR_MSG, "device d0 is open")
+        .u32(NLMSGERR_ATTR_OFFS, 20);
+    const auto message = msg.finish();
+    const auto status = nvflush::decode_status(bytes_of(message));
+    REQUIRE(status.ok());
+    CHECK(*status == KernelStatus{.error = EBUSY, .message = "device d0 is open"});
+  }
+  SECTION("request echoed before the TLVs") {
+    err.msg.nlmsg_len = static_cast<std::uint32_t>(NLMSG_HDRLEN + kRequestPayload.size());
+    MessageBuilder msg(NLMSG_ERROR, NLM_F_ACK_TLVS);
+    msg.append(&err, sizeof(err))
+        .append(kRequestPayload.data(), kRequestPayload.size())
+        .str(NLMSGERR_ATTR_MSG, "origin is not a block device");
+    const auto message = msg.finish();
+    const auto status = nvflush::decode_status(bytes_of(message));
+    REQUIRE(status.ok());
+    CHECK(*status == KernelStatus{.error = EBUSY, .message = "origin is not a block device"});
+  }
+  SECTION("no TLVs") {
+    err.msg.nlmsg_len = NLMSG_HDRLEN;
+    MessageBuilder msg(NLMSG_ERROR, NLM_F_CAPPED);
+    msg.append(&err, sizeof(err));
+    const auto message = msg.finish();
+    CHECK(*nvflush::decode_status(bytes_of(message)) ==
+          KernelStatus{.error = EBUSY, .message = {}});
+  }
+  SECTION("a malformed TLV loses the message but not the errno") {
+    err.msg.nlmsg_len = NLMSG_HDRLEN;
+    MessageBuilder msg(NLMSG_ERROR, NLM_F_CAPPED | NLM_F_ACK_TLVS);
+    msg.append(&err, sizeof(err)).attr(NLMSGERR_ATTR_MSG, "no nul", 6);
+    const auto message = msg.finish();
+    CHECK(*nvflush::decode_status(bytes_of(message)) ==
+          KernelStatus{.error = EBUSY, .message = {}});
+  }
+}
+
+TEST_CASE("an ACK decodes as success") {
+  nlmsgerr err{};
+  err.msg.nlmsg_len = NLMSG_HDRLEN + GENL_HDRLEN;
+  MessageBuilder msg(NLMSG_ERROR, NLM_F_CAPPED);
+  msg.append(&err, sizeof(err));
+  const auto message = msg.finish();
+  CHECK(*nvflush::decode_status(bytes_of(message)) == KernelStatus{});
+}
+
+TEST_CASE("NLMSG_DONE carries the dump's error and extack") {
+  SECTION("failed dump") {
+    const int error = -ENODEV;
+    MessageBuilder msg(NLMSG_DONE, NLM_F_MULTI | NLM_F_ACK_TLVS);
+    msg.append(&error, sizeof(error)).str(NLMSGERR_ATTR_MSG, "no device named d9");
+    const auto message = msg.finish();
+    CHECK(*nvflush::decode_status(bytes_of(message)) ==
+          KernelStatus{.error = ENODEV, .message = "no device named d9"});
+  }
+  SECTION("complete dump") {
+    const int error = 0;
+    MessageBuilder msg(NLMSG_DONE, NLM_F_MULTI);
+    msg.append(&error, sizeof(error));
+    const auto message = msg.finish();
+    CHECK(*nvflush::decode_status(bytes_of(message)) == KernelStatus{});
+  }
+}
+
+TEST_CASE("decode_status rejects what is not a status") {
+  const nlmsgerr err{};
+  const auto truncated = MessageBuilder(NLMSG_ERROR).append(&err, 4).finish();
+  CHECK(nvflush::decode_status(bytes_of(truncated)).error().detail == "truncated NLMSG_ERROR");
+
+  const auto reply = dev_reply(sample_dev()).finish();
+  CHECK(nvflush::decode_status(bytes_of(reply)).error().detail == "unexpected message type 29");
+}
+
+TEST_CASE("DEV_CREATE encodes its command and attributes") {
+  const auto msg = nvflush::encode_dev_create(
+      kFamily, {.name = "d0", .origin_path = "/dev/vdb", .nvm_path = "/dev/pmem0"});
+  REQUIRE(msg.ok());
+  const Decoded decoded = decode_request(msg->get(), NVFLUSH_A_DEV_MAX);
+  CHECK(decoded.header.nlmsg_type == kFamily);
+  CHECK((decoded.header.nlmsg_flags & NLM_F_DUMP) == 0);
+  CHECK(decoded.genl.cmd == NVFLUSH_CMD_DEV_CREATE);
+  CHECK(decoded.genl.version == NVFLUSH_FAMILY_VERSION);
+  CHECK(attr_count(decoded) == 3);
+  CHECK(string_attr(decoded, NVFLUSH_A_DEV_NAME) == "d0");
+  CHECK(string_attr(decoded, NVFLUSH_A_DEV_ORIGIN_PATH) == "/dev/vdb");
+  CHECK(string_attr(decoded, NVFLUSH_A_DEV_NVM_PATH) == "/dev/pmem0");
+}
+
+TEST_CASE("DEV_CREATE takes paths up to PATH_MAX - 1") {
+  const std::string long_path = "/" + std::string(4094, 'p');
+  const auto msg = nvflush::encode_dev_create(
+      kFamily, {.name = "d0", .origin_path = long_path, .nvm_path = long_path});
+  REQUIRE(msg.ok());
+  CHECK(string_attr(decode_request(msg->get(), NVFLUSH_A_DEV_MAX), NVFLUSH_A_DEV_NVM_PATH) ==
+        long_path);
+
+  const auto too_long = nvflush::encode_dev_create(
+      kFamily, {.name = "d0", .origin_path = long_path + "p", .nvm_path = "/dev/pmem0"});
+  REQUIRE_FALSE(too_long.ok());
+  CHECK(too_long.error().code == ENAMETOOLONG);
+}
+
+TEST_CASE("DEV_DESTROY and DEV_GET carry the name") {
+  const auto destroy = nvflush::encode_dev_destroy(kFamily, "d0");
+  REQUIRE(destroy.ok());
+  const Decoded d = decode_request(destroy->get(), NVFLUSH_A_DEV_MAX);
+  CHECK(d.genl.cmd == NVFLUSH_CMD_DEV_DESTROY);
+  CHECK(attr_count(d) == 1);
+  CHECK(string_attr(d, NVFLUSH_A_DEV_NAME) == "d0");
+
+  const auto get = nvflush::encode_dev_get(kFamily, "d.1-x_");
+  REQUIRE(get.ok());
+  const Decoded g = decode_request(get->get(), NVFLUSH_A_DEV_MAX);
+  CHECK(g.genl.cmd == NVFLUSH_CMD_DEV_GET);
+  CHECK((g.header.nlmsg_flags & NLM_F_DUMP) == 0);
+  CHECK(string_attr(g, NVFLUSH_A_DEV_NAME) == "d.1-x_");
+}
+
+TEST_CASE("dump requests set NLM_F_DUMP") {
+  const auto devs = nvflush::encode_dev_dump(kFamily);
+  REQUIRE(devs.ok());
+  const Decoded d = decode_request(devs->get(), NVFLUSH_A_DEV_MAX);
+  CHECK(d.genl.cmd == NVFLUSH_CMD_DEV_GET);
+  CHECK((d.header.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP);
+  CHECK(attr_count(d) == 0);
+
+  const auto all = nvflush::encode_stats_dump(kFamily, std::nullopt);
+  REQUIRE(all.ok());
+  const Decoded a = decode_request(all->get(), NVFLUSH_A_STATS_MAX);
+  CHECK(a.genl.cmd == NVFLUSH_CMD_STATS_GET);
+  CHECK((a.header.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP);
+  CHECK(attr_count(a) == 0);
+
+  const auto one = nvflush::encode_stats_dump(kFamily, "d0");
+  REQUIRE(one.ok());
+  const Decoded o = decode_request(one->get(), NVFLUSH_A_STATS_MAX);
+  CHECK(attr_count(o) == 1);
+  CHECK(string_attr(o, NVFLUSH_A_STATS_DEV_NAME) == "d0");
+}
+
+TEST_CASE("requests with an invalid device name are not encoded") {
+  for (const std::string& name :
+       std::vector<std::string>{"", "a/b", "with space", std::string(NVFLUSH_NAME_LEN, 'x')}) {
+    INFO("'" << name << "'");
+    const auto msg = nvflush::encode_dev_destroy(kFamily, name);
+    REQUIRE_FALSE(msg.ok());
+    CHECK(msg.error().code == EINVAL);
+    CHECK_FALSE(nvflush::encode_stats_dump(kFamily, name).ok());
+  }
+}
+
+TEST_CASE("device_name_problem follows the spec's name rule") {
+  CHECK_FALSE(nvflush::device_name_problem("d0").has_value());
+  CHECK_FALSE(nvflush::device_name_problem("A.b_c-9").has_value());
+  CHECK_FALSE(nvflush::device_name_problem(std::string(NVFLUSH_NAME_LEN - 1, 'x')).has_value());
+  CHECK(nvflush::device_name_problem("") == "the name is empty");
+  CHECK(nvflush::device_name_problem(std::string(NVFLUSH_NAME_LEN, 'x')) ==
+        "the name is longer than 31 bytes");
+  CHECK(nvflush::device_name_problem("a/b") ==
+        "the name contains '/'; allowed are A-Z a-z 0-9 _ . -");
+}

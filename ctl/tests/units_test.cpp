@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "units.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cerrno>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+using nvflush::format_iec;
+using nvflush::parse_size;
+
+namespace {
+
+constexpr std::uint64_t kKiB = 1024;
+constexpr std::uint64_t kMiB = kKiB * 1024;
+constexpr std::uint64_t kGiB = kMiB * 1024;
+constexpr std::uint64_t kEiB = kGiB * 1024 * 1024 * 1024;
+
+}  // namespace
+
+TEST_CASE("parse_size accepts bytes and binary units") {
+  const auto [text, expected] = GENERATE(table<std::string, std::uint64_t>({
+      {"0", 0},
+      {"4096", 4096},
+      {"4k", 4 * kKiB},
+      {"4K", 4 * kKiB},
+      {"4KiB", 4 * kKiB},
+      {"4kib", 4 * kKiB},
+      {"4 KiB", 4 * kKiB},
+      {"512M", 512 * kMiB},
+      {"512MiB", 512 * kMiB},
+      {"1G", kGiB},
+      {"1.5G", kGiB + kGiB / 2},
+      {"0.5K", 512},
+      {"1.25K", 1280},
+      {"1.0K", 1024},
+      {"2.000", 2},
+      {"100B", 100},
+      {"100b", 100},
+      {"3T", 3 * kGiB * 1024},
+      {"15E", 15 * kEiB},
+      {"18446744073709551615", std::numeric_limits<std::uint64_t>::max()},
+  }));
+  INFO(text);
+  const auto parsed = parse_size(text);
+  REQUIRE(parsed.ok());
+  CHECK(*parsed == expected);
+}
+
+TEST_CASE("parse_size rejects garbage, negatives and fractional bytes") {
+  const std::string text = GENERATE(as<std::string>{}, "", " 4", "-1", "-4K", "+4", "abc", "4X",
+                                    "4KB", "4MB", "4 K B", "4K ", "K", ".5K", "1.", "1.5", "1.1K",
+                                    "4Ki", "0x10", "1e3", "1,5G", "1.00000000000000000001K");
+  INFO("'" << text << "'");
+  const auto parsed = parse_size(text);
+  REQUIRE_FALSE(parsed.ok());
+  CHECK(parsed.error().code == EINVAL);
+  CHECK(parsed.error().what == "invalid size '" + text + "'");
+}
+
+TEST_CASE("parse_size rejects values above 64 bits") {
+  const std::string text = GENERATE(as<std::string>{}, "18446744073709551616", "16E", "16384P",
+                                    "99999999999999999999999", "15.99999999999999999E");
+  INFO(text);
+  const auto parsed = parse_size(text);
+  REQUIRE_FALSE(parsed.ok());
+  CHECK((parsed.error().code == ERANGE || parsed.error().code == EINVAL));
+}
+
+TEST_CASE("parse_size overflow is ERANGE") {
+  CHECK(parse_size("16E").error().code == ERANGE);
+  CHECK(parse_size("18446744073709551616").error().code == ERANGE);
+  CHECK(parse_size("15.9375E").ok());  // 2^64 - 2^56
+  CHECK(parse_size("16.5E").error().code == ERANGE);
+}
+
+TEST_CASE("format_iec uses one decimal and IEC units") {
+  const auto [bytes, expected] = GENERATE(table<std::uint64_t, std::string>({
+      {0, "0 B"},
+      {1, "1 B"},
+      {1023, "1023 B"},
+      {1024, "1.0 KiB"},
+      {4096, "4.0 KiB"},
+      {1536, "1.5 KiB"},
+      {1075, "1.0 KiB"},  // 1.0498 rounds down
+      {1076, "1.1 KiB"},  // 1.0508 rounds up
+      {kMiB + kMiB / 2, "1.5 MiB"},
+      {kMiB - 1, "1.0 MiB"},  // 1023.999 KiB rounds to the next unit
+      {kGiB, "1.0 GiB"},
+      {512 * kGiB, "512.0 GiB"},
+      {kEiB, "1.0 EiB"},
+      {std::numeric_limits<std::uint64_t>::max(), "16.0 EiB"},
+  }));
+  INFO(bytes);
+  CHECK(format_iec(bytes) == expected);
+}
+
+TEST_CASE("format_iec output parses back to the same rounded size") {
+  for (const std::uint64_t bytes : {kKiB, 3 * kMiB / 2, 7 * kGiB}) {
+    const auto parsed = parse_size(format_iec(bytes));
+    REQUIRE(parsed.ok());
+    CHECK(*parsed == bytes);
+  }
+}
