@@ -41,7 +41,7 @@ uapi() {
 		diff -u kmod/uapi/linux/nvflush.h build/nvflush-uapi.h
 }
 cxxformat() {
-	find ctl -name '*.cpp' -o -name '*.hpp' | xargs clang-format --dry-run -Werror
+	find ctl tests/unit -name '*.cpp' -o -name '*.hpp' -o -name '*.h' | xargs clang-format --dry-run -Werror
 }
 
 gate "checkpatch --strict clean" checkpatch
@@ -50,7 +50,7 @@ while read -r _ ver; do
 	gate "W=1 and sparse clean on $ver" sparse_w1 "$ver"
 done < <(scripts/kernels.sh | grep -v '^debug')
 gate "UAPI header generated from the netlink spec is up to date" uapi
-gate "clang-format clean (ctl/)" cxxformat
+gate "clang-format clean (ctl/, tests/unit/)" cxxformat
 echo "1..$n"
 echo "$((n - fail)) $fail" >build/style-summary
 [ "$fail" -eq 0 ]

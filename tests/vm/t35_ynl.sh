@@ -25,6 +25,17 @@ check_fails "ynl: an attribute outside the op's policy is rejected (strict)" \
 check_fails "ynl: dev-create without the origin names the missing attribute" \
 	1 "'miss-type': 'origin-path'" \
 	ynl --do dev-create --json '{"name": "x", "nvm-path": "/dev/pmem1"}'
+ynl_create() { # NAME
+	ynl --do dev-create --json "{\"name\": \"$1\", \"origin-path\": \"$SPARE\", \"nvm-path\": \"$RAWPMEM\"}"
+}
+check_fails "kernel refuses an over-long name" 1 "device name is too long" \
+	ynl_create "$(printf 'n%.0s' $(seq 32))"
+check_fails "kernel refuses a name with a slash" 1 "device name may only contain" \
+	ynl_create "a/b"
+check_fails "kernel refuses an empty name" 1 "device name is empty" \
+	ynl_create ""
+check_fails "kernel refuses an empty path" 1 "origin path is empty" \
+	ynl --do dev-create --json '{"name": "x", "origin-path": "", "nvm-path": "/dev/pmem1"}'
 check_fails "ynl: unprivileged dev-create gets EPERM" 1 "Operation not permitted" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 	/usr/bin/python3 build/linux-src/tools/net/ynl/cli.py \
