@@ -10,6 +10,7 @@ help:
 	@echo "make vmtest    run the VM test suite on 6.1 and 6.12"
 	@echo "make style     checkpatch, sparse, W=1, kernel-doc, UAPI, clang-format"
 	@echo "make uapi      regenerate kmod/uapi/linux/nvflush.h from the spec"
+	@echo "make torture   power cuts: CUTS=200 KERNEL=6.1 (kill -9 of qemu, recover, verify)"
 	@echo "make check     all of the above from a fresh machine (the test command)"
 	@echo "make demo      a demo on the emulated NVDIMM (6.1 VM)"
 	@echo "make clean     remove build/"
@@ -36,6 +37,11 @@ style: deps
 uapi:
 	scripts/gen-uapi.sh kmod/uapi/linux/nvflush.h
 
+CUTS ?= 200
+KERNEL ?= 6.1
+torture: kmod ctl
+	tests/powercut/run.sh $(KERNEL) $(CUTS)
+
 check:
 	scripts/check.sh
 
@@ -45,4 +51,4 @@ demo:
 clean:
 	rm -rf build
 
-.PHONY: help deps kmod ctl unit vmtest style uapi check demo clean
+.PHONY: help deps kmod ctl unit vmtest style uapi torture check demo clean

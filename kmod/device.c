@@ -150,7 +150,16 @@ static int nvf_dev_open_lower(struct nvf_dev *dev,
 		       args->nvm_attr, extack);
 	if (err)
 		return err;
-	return nvf_nvm_map(&dev->nvm, dev->nvm_bdev.bdev, extack);
+	err = nvf_nvm_map(&dev->nvm, dev->nvm_bdev.bdev, extack);
+	if (err)
+		return err;
+	err = nvf_super_load(dev, args->format, extack);
+	if (err)
+		return err;
+	err = nvf_tier_init(dev);
+	if (err)
+		NL_SET_ERR_MSG(extack, "cannot load the NVM tier");
+	return err;
 }
 
 static int nvf_dev_add_disk(struct nvf_dev *dev)
@@ -186,6 +195,7 @@ static int nvf_dev_add_disk(struct nvf_dev *dev)
 
 static void nvf_dev_free(struct nvf_dev *dev)
 {
+	nvf_tier_exit(dev);
 	nvf_io_exit(dev);
 	nvf_nvm_unmap(&dev->nvm);
 	nvf_bdev_close(&dev->nvm_bdev);
@@ -228,6 +238,7 @@ struct nvf_dev *nvf_dev_create(const struct nvf_create_args *args,
 	}
 	dev->index = -1;
 	strscpy(dev->name, args->name, sizeof(dev->name));
+	dev->mode = args->mode;
 	dev->origin_path = kstrdup(args->origin_path, GFP_KERNEL);
 	dev->nvm_path = kstrdup(args->nvm_path, GFP_KERNEL);
 	err = nvf_stats_init(&dev->stats);

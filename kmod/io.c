@@ -40,6 +40,10 @@ static void nvf_submit_bio(struct bio *bio)
 		bio_io_error(bio);
 		return;
 	}
+	if (nvf_tier_handle(dev, bio)) {
+		percpu_ref_put(&dev->inflight);
+		return;
+	}
 	/*
 	 * A clone for a non-NULL bdev inherits the blkcg association of the
 	 * original, so the origin's I/O controller sees the real writer.

@@ -9,15 +9,23 @@
  */
 #include <linux/ctype.h>
 #include <linux/limits.h>
+#include <linux/uuid.h>
 #include <net/genetlink.h>
 #include "nvflush.h"
 
 static struct genl_family nvf_family;
 
-static const struct nla_policy nvf_dev_create_policy[NVFLUSH_A_DEV_NVM_PATH + 1] = {
+static const struct nla_policy nvf_dev_create_policy[NVFLUSH_A_DEV_MODE + 1] = {
 	[NVFLUSH_A_DEV_NAME] = { .type = NLA_NUL_STRING },
 	[NVFLUSH_A_DEV_ORIGIN_PATH] = { .type = NLA_NUL_STRING, .len = PATH_MAX - 1 },
 	[NVFLUSH_A_DEV_NVM_PATH] = { .type = NLA_NUL_STRING, .len = PATH_MAX - 1 },
+	[NVFLUSH_A_DEV_FORMAT] = { .type = NLA_FLAG },
+	[NVFLUSH_A_DEV_MODE] = NLA_POLICY_MAX(NLA_U32, NVFLUSH_MODE_BYPASS),
+};
+
+static const struct nla_policy nvf_dev_set_policy[NVFLUSH_A_DEV_MODE + 1] = {
+	[NVFLUSH_A_DEV_NAME] = { .type = NLA_NUL_STRING },
+	[NVFLUSH_A_DEV_MODE] = NLA_POLICY_MAX(NLA_U32, NVFLUSH_MODE_BYPASS),
 };
 
 static const struct nla_policy nvf_dev_name_policy[NVFLUSH_A_DEV_NAME + 1] = {
@@ -75,13 +83,49 @@ static struct nvf_dev *nvf_lookup(struct genl_info *info)
 	return dev;
 }
 
+static int nvf_fill_tier(struct sk_buff *skb, struct nvf_dev *dev)
+{
+	const struct nvf_tier_counters *c = &dev->tier.c;
+	const struct {
+		int attr;
+		u64 val;
+	} v[] = {
+		{ NVFLUSH_A_DEV_DIRTY_BLOCKS, nvf_tier_dirty(dev) },
+		{ NVFLUSH_A_DEV_COMMIT_SEQ, READ_ONCE(dev->commit_seq) },
+		{ NVFLUSH_A_DEV_ABSORBED_WRITES, atomic64_read(&c->absorbed_writes) },
+		{ NVFLUSH_A_DEV_ABSORBED_BYTES, atomic64_read(&c->absorbed_bytes) },
+		{ NVFLUSH_A_DEV_WRITE_HITS, atomic64_read(&c->write_hits) },
+		{ NVFLUSH_A_DEV_READ_HITS, atomic64_read(&c->read_hits) },
+		{ NVFLUSH_A_DEV_READ_MISSES, atomic64_read(&c->read_misses) },
+		{ NVFLUSH_A_DEV_FLUSHES_ABSORBED, atomic64_read(&c->flushes_absorbed) },
+		{ NVFLUSH_A_DEV_ORIGIN_FLUSHES, atomic64_read(&c->origin_flushes) },
+		{ NVFLUSH_A_DEV_ORIGIN_FLUSHES_AVOIDED,
+		  atomic64_read(&c->origin_flushes_avoided) },
+		{ NVFLUSH_A_DEV_COMMITS, atomic64_read(&c->commits) },
+		{ NVFLUSH_A_DEV_DESTAGED_BYTES, atomic64_read(&c->destaged_bytes) },
+		{ NVFLUSH_A_DEV_DESTAGE_BATCHES, atomic64_read(&c->destage_batches) },
+		{ NVFLUSH_A_DEV_DESTAGE_WRITES, atomic64_read(&c->destage_writes) },
+		{ NVFLUSH_A_DEV_SLOT_WAIT_USEC,
+		  div_u64(atomic64_read(&c->slot_wait_ns), NSEC_PER_USEC) },
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(v); i++)
+		if (nla_put_u64_64bit(skb, v[i].attr, v[i].val,
+				      NVFLUSH_A_DEV_PAD))
+			return -EMSGSIZE;
+	return 0;
+}
+
 static int nvf_fill_dev(struct sk_buff *skb, struct nvf_dev *dev, u32 portid,
 			u32 seq, int flags, u8 cmd)
 {
 	void *hdr = genlmsg_put(skb, portid, seq, &nvf_family, flags, cmd);
+	char uuid[UUID_STRING_LEN + 1];
 
 	if (!hdr)
 		return -EMSGSIZE;
+	snprintf(uuid, sizeof(uuid), "%pUb", dev->sb.uuid);
 	if (nla_put_string(skb, NVFLUSH_A_DEV_NAME, dev->name) ||
 	    nla_put_string(skb, NVFLUSH_A_DEV_ORIGIN_PATH, dev->origin_path) ||
 	    nla_put_string(skb, NVFLUSH_A_DEV_NVM_PATH, dev->nvm_path) ||
@@ -93,7 +137,17 @@ static int nvf_fill_dev(struct sk_buff *skb, struct nvf_dev *dev, u32 portid,
 	    nla_put_u64_64bit(skb, NVFLUSH_A_DEV_NVM_SIZE, dev->nvm.size,
 			      NVFLUSH_A_DEV_PAD) ||
 	    nla_put_u32(skb, NVFLUSH_A_DEV_BLOCK_SIZE, NVF_BLOCK_SIZE) ||
-	    nla_put_u32(skb, NVFLUSH_A_DEV_OPENERS, disk_openers(dev->disk))) {
+	    nla_put_u32(skb, NVFLUSH_A_DEV_OPENERS, disk_openers(dev->disk)) ||
+	    nla_put_string(skb, NVFLUSH_A_DEV_NVM_UUID, uuid) ||
+	    nla_put_u64_64bit(skb, NVFLUSH_A_DEV_NVM_SLOTS, dev->sb.nr_slots,
+			      NVFLUSH_A_DEV_PAD) ||
+	    nla_put_u64_64bit(skb, NVFLUSH_A_DEV_RECOVERED_BLOCKS,
+			      dev->recovered_blocks, NVFLUSH_A_DEV_PAD) ||
+	    nla_put_u64_64bit(skb, NVFLUSH_A_DEV_RECOVERY_USEC,
+			      dev->recovery_usec, NVFLUSH_A_DEV_PAD) ||
+	    nla_put_u32(skb, NVFLUSH_A_DEV_MODE, READ_ONCE(dev->mode)) ||
+	    nla_put_u8(skb, NVFLUSH_A_DEV_DEGRADED, nvf_tier_degraded(dev)) ||
+	    nvf_fill_tier(skb, dev)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -141,6 +195,9 @@ static int nvf_cmd_dev_create(struct sk_buff *skb, struct genl_info *info)
 	args.name = nla_data(info->attrs[NVFLUSH_A_DEV_NAME]);
 	args.origin_path = nla_data(args.origin_attr);
 	args.nvm_path = nla_data(args.nvm_attr);
+	args.format = nla_get_flag(info->attrs[NVFLUSH_A_DEV_FORMAT]);
+	if (info->attrs[NVFLUSH_A_DEV_MODE])
+		args.mode = nla_get_u32(info->attrs[NVFLUSH_A_DEV_MODE]);
 
 	mutex_lock(&nvf_devs_lock);
 	dev = nvf_dev_create(&args, info->extack);
@@ -175,6 +232,40 @@ static int nvf_cmd_dev_get(struct sk_buff *skb, struct genl_info *info)
 	dev = nvf_lookup(info);
 	if (dev)
 		err = nvf_reply_dev(info, dev);
+	mutex_unlock(&nvf_devs_lock);
+	return err;
+}
+
+static int nvf_cmd_dev_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nvf_dev *dev;
+	int err = -ENODEV;
+
+	if (GENL_REQ_ATTR_CHECK(info, NVFLUSH_A_DEV_NAME) ||
+	    GENL_REQ_ATTR_CHECK(info, NVFLUSH_A_DEV_MODE))
+		return -EINVAL;
+	mutex_lock(&nvf_devs_lock);
+	dev = nvf_lookup(info);
+	if (dev) {
+		WRITE_ONCE(dev->mode,
+			   nla_get_u32(info->attrs[NVFLUSH_A_DEV_MODE]));
+		err = 0;
+	}
+	mutex_unlock(&nvf_devs_lock);
+	return err;
+}
+
+static int nvf_cmd_dev_drain(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nvf_dev *dev;
+	int err = -ENODEV;
+
+	if (GENL_REQ_ATTR_CHECK(info, NVFLUSH_A_DEV_NAME))
+		return -EINVAL;
+	mutex_lock(&nvf_devs_lock);
+	dev = nvf_lookup(info);
+	if (dev)
+		err = nvf_destage_drain(dev, false);
 	mutex_unlock(&nvf_devs_lock);
 	return err;
 }
@@ -327,6 +418,20 @@ static const struct genl_ops nvf_ops[] = {
 		.maxattr = ARRAY_SIZE(nvf_stats_get_policy) - 1,
 		.dumpit = nvf_dump_stats,
 	},
+	{
+		.cmd = NVFLUSH_CMD_DEV_SET,
+		.flags = GENL_ADMIN_PERM,
+		.policy = nvf_dev_set_policy,
+		.maxattr = ARRAY_SIZE(nvf_dev_set_policy) - 1,
+		.doit = nvf_cmd_dev_set,
+	},
+	{
+		.cmd = NVFLUSH_CMD_DEV_DRAIN,
+		.flags = GENL_ADMIN_PERM,
+		.policy = nvf_dev_name_policy,
+		.maxattr = ARRAY_SIZE(nvf_dev_name_policy) - 1,
+		.doit = nvf_cmd_dev_drain,
+	},
 };
 
 static struct genl_family nvf_family __ro_after_init = {
@@ -336,7 +441,7 @@ static struct genl_family nvf_family __ro_after_init = {
 	.parallel_ops = true,
 	.ops = nvf_ops,
 	.n_ops = ARRAY_SIZE(nvf_ops),
-	.resv_start_op = NVFLUSH_CMD_STATS_GET + 1,
+	.resv_start_op = NVFLUSH_CMD_DEV_DRAIN + 1,
 };
 
 /**

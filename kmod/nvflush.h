@@ -17,7 +17,11 @@
 #include <linux/netlink.h>
 #include <linux/percpu-refcount.h>
 #include <linux/xarray.h>
+#include "format.h"
+#include "tier.h"
 #include "uapi/linux/nvflush.h"
+
+struct nvf_dev;
 
 /* Logical and physical block size of every nvflush device. */
 #define NVF_BLOCK_SIZE		4096u
@@ -53,6 +57,11 @@ int nvf_nvm_map(struct nvf_nvm *nvm, struct block_device *bdev,
 		struct netlink_ext_ack *extack);
 void nvf_nvm_unmap(struct nvf_nvm *nvm);
 
+/* ---- super.c: NVM superblock, format and recovery ---- */
+
+int nvf_super_load(struct nvf_dev *dev, bool format,
+		   struct netlink_ext_ack *extack);
+
 /* ---- stats.c: per-cgroup I/O counters ---- */
 
 struct nvf_counters {
@@ -74,6 +83,7 @@ struct nvf_stats {
 int nvf_stats_init(struct nvf_stats *st);
 void nvf_stats_exit(struct nvf_stats *st);
 void nvf_stats_account(struct nvf_stats *st, struct bio *bio);
+u64 nvf_bio_cgroup_id(struct bio *bio);
 int nvf_stats_read(struct nvf_stats *st, u64 *id, struct nvf_counters *sum);
 
 /* ---- device.c: device lifecycle ---- */
@@ -87,6 +97,13 @@ struct nvf_dev {
 	struct nvf_bdev origin;
 	struct nvf_bdev nvm_bdev;
 	struct nvf_nvm nvm;
+	struct nvf_sb_info sb;		/* the NVM's superblock */
+	u64 commit_seq;			/* last committed sequence */
+	u32 slot_seed;			/* checksum seed of slot records */
+	u64 recovered_blocks;		/* committed blocks found at create */
+	u64 recovery_usec;		/* time to load the NVM at create */
+	u32 mode;			/* enum nvflush_mode */
+	struct nvf_tier tier;
 	struct gendisk *disk;
 	bool dying;			/* under disk->open_mutex */
 	struct bio_set bios;		/* clones towards the origin */
@@ -99,6 +116,8 @@ struct nvf_create_args {
 	const char *name;
 	const char *origin_path;
 	const char *nvm_path;
+	bool format;			/* initialize the NVM */
+	u32 mode;			/* enum nvflush_mode */
 	/* netlink attributes named in error messages, may be NULL */
 	const struct nlattr *origin_attr;
 	const struct nlattr *nvm_attr;

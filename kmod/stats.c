@@ -74,7 +74,13 @@ void nvf_stats_exit(struct nvf_stats *st)
 	xa_destroy(&st->cgroups);
 }
 
-static u64 nvf_bio_cgroup_id(struct bio *bio)
+/**
+ * nvf_bio_cgroup_id() - cgroup v2 id of the writer of a bio
+ * @bio: the bio
+ *
+ * Return: the id of the bio's blkcg, or the root's if it has none.
+ */
+u64 nvf_bio_cgroup_id(struct bio *bio)
 {
 	struct cgroup_subsys_state *css = bio_blkcg_css(bio);
 

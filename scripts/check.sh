@@ -38,6 +38,13 @@ for k in ${NVF_KERNELS:-6.1 6.12}; do
 	add "$p" "$f"
 done
 
+for k in ${NVF_KERNELS:-6.1 6.12}; do
+	step "power cuts on $k"
+	tests/powercut/run.sh "$k" "${NVF_CUTS:-10}"
+	read -r p f <"build/vm/powercut-$k/summary" 2>/dev/null || { p=0 f=1; }
+	add "$p" "$f"
+done
+
 step "done in $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -35,6 +35,26 @@ auto collect(Client& client, Result<NlMsgPtr> request, Decode decode)
   return items;
 }
 
+// Sends a request the spec defines no reply for; one a later kernel might
+// add is ignored.
+Result<void> transact_no_reply(Client& client, Result<NlMsgPtr> request) {
+  if (!request) {
+    return std::move(request).error();
+  }
+  return client.transact(std::move(*request), [](Bytes /*message*/) -> Result<void> { return {}; });
+}
+
+// For a lookup by name, either errno means "no device by that name".
+template <typename T>
+Result<T> enoent_as_enodev(Result<T> result) {
+  if (!result && result.error().code == ENOENT) {
+    Error error = std::move(result).error();
+    error.code = ENODEV;
+    return error;
+  }
+  return result;
+}
+
 // The one reply of a "do" request.
 Result<DevInfo> only_reply(Result<std::vector<DevInfo>> replies) {
   if (!replies) {
@@ -55,28 +75,25 @@ class KernelApi final : public Api {
   }
 
   Result<void> dev_destroy(const std::string& name) override {
-    auto request = encode_dev_destroy(client_.family(), name);
-    if (!request) {
-      return std::move(request).error();
-    }
-    // The spec defines no reply; one a later kernel might add is ignored.
-    return client_.transact(std::move(*request),
-                            [](Bytes /*message*/) -> Result<void> { return {}; });
+    return transact_no_reply(client_, encode_dev_destroy(client_.family(), name));
   }
 
   Result<DevInfo> dev_get(const std::string& name) override {
-    auto dev = only_reply(collect(client_, encode_dev_get(client_.family(), name), decode_dev));
-    // Either errno means "no device by that name" for a lookup.
-    if (!dev && dev.error().code == ENOENT) {
-      Error error = std::move(dev).error();
-      error.code = ENODEV;
-      return error;
-    }
-    return dev;
+    return enoent_as_enodev(
+        only_reply(collect(client_, encode_dev_get(client_.family(), name), decode_dev)));
   }
 
   Result<std::vector<DevInfo>> dev_list() override {
     return collect(client_, encode_dev_dump(client_.family()), decode_dev);
+  }
+
+  Result<void> dev_set_mode(const std::string& name, DevMode mode) override {
+    return enoent_as_enodev(
+        transact_no_reply(client_, encode_dev_set(client_.family(), name, mode)));
+  }
+
+  Result<void> dev_drain(const std::string& name) override {
+    return enoent_as_enodev(transact_no_reply(client_, encode_dev_drain(client_.family(), name)));
   }
 
   Result<std::vector<StatsRecord>> stats(const std::optional<std::string>& dev_name) override {

@@ -28,6 +28,9 @@ class Api {
   // Fails with ENODEV if there is no such device.
   virtual Result<DevInfo> dev_get(const std::string& name) = 0;
   virtual Result<std::vector<DevInfo>> dev_list() = 0;
+  virtual Result<void> dev_set_mode(const std::string& name, DevMode mode) = 0;
+  // Starts destaging every dirty block; returns at once (see dirty_blocks).
+  virtual Result<void> dev_drain(const std::string& name) = 0;
   // Counters of every device, or of `dev_name` only.
   virtual Result<std::vector<StatsRecord>> stats(const std::optional<std::string>& dev_name) = 0;
 };

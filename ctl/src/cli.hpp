@@ -6,11 +6,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <thread>
 
 #include "api.hpp"
 #include "cgroup.hpp"
@@ -36,6 +38,14 @@ struct Context {
   ApiFactory connect = connect_kernel;
   // Root of the cgroup2 tree; nullopt: the cgroup2 mount of /proc/self/mounts.
   std::optional<std::filesystem::path> cgroup_root;
+  // Whether `err` is a terminal; `dev drain` shows its progress only then.
+  bool err_is_terminal = false;
+  // `dev drain` waits with `sleep` between polls and measures its timeout
+  // on `now`; tests substitute both so they never sleep.
+  std::function<void(std::chrono::milliseconds)> sleep = [](std::chrono::milliseconds pause) {
+    std::this_thread::sleep_for(pause);
+  };
+  std::function<std::chrono::steady_clock::time_point()> now = std::chrono::steady_clock::now;
   // The command selected by the arguments, set while parsing them.
   std::function<int()> action;
 

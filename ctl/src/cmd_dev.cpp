@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// nvflushctl dev create|destroy|list|show
+// nvflushctl dev create|destroy|list|show|set|drain
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli.hpp"
 #include "output.hpp"
+#include "units.hpp"
 
 namespace nvflush {
 
@@ -20,6 +26,49 @@ struct NameOptions {
   bool json = false;
 };
 
+struct CreateOptions {
+  DevCreateRequest request;
+  std::string mode;  // empty: not given
+};
+
+struct SetOptions {
+  std::string name;
+  std::string mode;
+};
+
+struct DrainOptions {
+  std::string name;
+  bool no_wait = false;
+  std::optional<double> timeout_seconds;
+};
+
+// Pause between two DEV_GETs while waiting for a drain.
+constexpr std::chrono::milliseconds kDrainPollInterval{200};
+
+// Only "absorb" and "bypass" pass; the mode option is parsed after it.
+CLI::Validator mode_validator() {
+  return {[](const std::string& text) {
+            return parse_mode(text) ? std::string{}
+                                    : "mode must be 'absorb' or 'bypass', not '" + text + "'";
+          },
+          "", "mode"};
+}
+
+// A finite number of seconds, not negative: "30", "0.5".
+CLI::Validator seconds_validator() {
+  return {[](const std::string& text) {
+            char* end = nullptr;
+            errno = 0;
+            const double seconds = std::strtod(text.c_str(), &end);
+            const bool whole = !text.empty() && end == text.c_str() + text.size();
+            if (!whole || errno != 0 || !std::isfinite(seconds) || seconds < 0) {
+              return "must be a number of seconds, 0 or more, not '" + text + "'";
+            }
+            return std::string{};
+          },
+          "", "seconds"};
+}
+
 // Paths are stored by the kernel "as given"; make them mean the same thing
 // from any working directory. Symbolic links such as /dev/disk/by-id/* are
 // kept as they are.
@@ -27,18 +76,20 @@ std::string absolute_path(const std::string& path) {
   return std::filesystem::absolute(path).lexically_normal().string();
 }
 
-int dev_create(const Context& ctx, const DevCreateRequest& options) {
+int dev_create(const Context& ctx, const CreateOptions& options) {
   const DevCreateRequest request{
-      .name = options.name,
-      .origin_path = absolute_path(options.origin_path),
-      .nvm_path = absolute_path(options.nvm_path),
+      .name = options.request.name,
+      .origin_path = absolute_path(options.request.origin_path),
+      .nvm_path = absolute_path(options.request.nvm_path),
+      .format = options.request.format,
+      .mode = options.mode.empty() ? std::nullopt : parse_mode(options.mode),
   };
   return ctx.with_api([&](Api& api) {
     auto dev = api.dev_create(request);
     if (!dev) {
       return ctx.fail(std::move(dev).error().wrap("create " + request.name));
     }
-    ctx.out << fmt::format("created {} as /dev/{}\n", dev->name, dev->disk_name);
+    ctx.out << dev_created(*dev);
     return static_cast<int>(kExitOk);
   });
 }
@@ -77,6 +128,84 @@ int dev_show(const Context& ctx, const NameOptions& options) {
   });
 }
 
+int dev_set(const Context& ctx, const SetOptions& options) {
+  // The validator let only known modes through.
+  const DevMode mode = parse_mode(options.mode).value_or(DevMode::kAbsorb);
+  return ctx.with_api([&](Api& api) {
+    if (auto done = api.dev_set_mode(options.name, mode); !done) {
+      return ctx.fail(std::move(done).error().wrap("set " + options.name));
+    }
+    ctx.out << fmt::format("{}: mode {}\n", options.name, mode_name(mode));
+    return static_cast<int>(kExitOk);
+  });
+}
+
+// Requests the drain, then unless told not to polls DEV_GET until no block
+// is dirty, the device turns degraded, or the timeout expires.
+int dev_drain(const Context& ctx, const DrainOptions& options) {
+  const std::string what = "drain " + options.name;
+  return ctx.with_api([&](Api& api) {
+    // Destaged bytes before the drain, to report what it wrote back.
+    auto before = api.dev_get(options.name);
+    if (!before) {
+      return ctx.fail(std::move(before).error().wrap(what));
+    }
+    if (auto started = api.dev_drain(options.name); !started) {
+      return ctx.fail(std::move(started).error().wrap(what));
+    }
+    if (options.no_wait) {
+      ctx.out << fmt::format("draining {}: {} blocks dirty\n", options.name, before->dirty_blocks);
+      return static_cast<int>(kExitOk);
+    }
+
+    const auto start = ctx.now();
+    bool progress_shown = false;
+    // Ends the progress line before anything else is printed.
+    auto end_progress = [&] {
+      if (progress_shown) {
+        ctx.err << '\n';
+        progress_shown = false;
+      }
+    };
+    for (;;) {
+      auto dev = api.dev_get(options.name);
+      if (!dev) {
+        end_progress();
+        return ctx.fail(std::move(dev).error().wrap(what));
+      }
+      if (dev->dirty_blocks == 0) {
+        end_progress();
+        const std::uint64_t destaged = dev->destaged_bytes >= before->destaged_bytes
+                                           ? dev->destaged_bytes - before->destaged_bytes
+                                           : 0;
+        ctx.out << fmt::format("drained {}: {} destaged\n", options.name, format_iec(destaged));
+        return static_cast<int>(kExitOk);
+      }
+      if (dev->degraded) {
+        end_progress();
+        return ctx.fail(Error{0, what,
+                              fmt::format("device is degraded (an NVM or origin error happened); "
+                                          "{} blocks still dirty",
+                                          dev->dirty_blocks)});
+      }
+      const std::chrono::duration<double> elapsed = ctx.now() - start;
+      if (options.timeout_seconds && elapsed.count() >= *options.timeout_seconds) {
+        end_progress();
+        return ctx.fail(Error{0, what,
+                              fmt::format("timed out after {:g} s; {} blocks still dirty",
+                                          *options.timeout_seconds, dev->dirty_blocks)});
+      }
+      if (ctx.err_is_terminal) {
+        // Rewrites one line: carriage return, text, clear to its end.
+        ctx.err << '\r' << drain_progress(options.name, dev->dirty_blocks) << "\x1b[K"
+                << std::flush;
+        progress_shown = true;
+      }
+      ctx.sleep(kDrainPollInterval);
+    }
+  });
+}
+
 CLI::Option* add_name(CLI::App& cmd, std::string& name, const std::string& description) {
   return cmd.add_option("NAME", name, description)
       ->required()
@@ -94,20 +223,33 @@ void setup_dev(CLI::App& app, Context& ctx) {
   CLI::App* dev = app.add_subcommand("dev", "Create, destroy and inspect nvflush devices");
   dev->require_subcommand(1);
 
-  auto create_options = std::make_shared<DevCreateRequest>();
+  auto create_options = std::make_shared<CreateOptions>();
   CLI::App* create = dev->add_subcommand("create", "Create a device over an origin and an NVM");
   create->footer(
       "Creates /dev/nvflushN, which stacks the NVM device in front of the origin device.\n"
       "Both are opened exclusively; the NVM must support DAX. Needs CAP_NET_ADMIN.\n"
-      "Prints 'created NAME as /dev/nvflushN'.");
-  add_name(*create, create_options->name,
+      "Unless --format is given, the NVM must hold an nvflush superblock for this origin;\n"
+      "the data committed in it is recovered.\n"
+      "Prints 'created NAME as /dev/nvflushN', then, if the NVM held committed data,\n"
+      "'recovered N blocks (SIZE) in T ms'.");
+  add_name(*create, create_options->request.name,
            "Name of the new device: 1 to 31 characters of A-Z a-z 0-9 _ . -");
-  create->add_option("--origin", create_options->origin_path, "Slow origin block device")
+  create->add_option("--origin", create_options->request.origin_path, "Slow origin block device")
       ->required()
       ->type_name("DEV");
-  create->add_option("--nvm", create_options->nvm_path, "NVM (pmem, DAX-capable) block device")
+  create
+      ->add_option("--nvm", create_options->request.nvm_path,
+                   "NVM (pmem, DAX-capable) block device")
       ->required()
       ->type_name("DEV");
+  create->add_flag("--format", create_options->request.format,
+                   "Initialize the NVM (needed for a blank, damaged or foreign NVM; refused "
+                   "while it holds committed data for this origin)");
+  create
+      ->add_option("--mode", create_options->mode,
+                   "Write mode: absorb (into NVM, the default) or bypass (to the origin)")
+      ->type_name("absorb|bypass")
+      ->check(mode_validator());
   create->callback([&ctx, create_options] {
     ctx.action = [&ctx, create_options] { return dev_create(ctx, *create_options); };
   });
@@ -125,7 +267,7 @@ void setup_dev(CLI::App& app, Context& ctx) {
   auto list_options = std::make_shared<NameOptions>();
   CLI::App* list = dev->add_subcommand("list", "List all devices");
   list->footer(
-      "Columns: NAME DISK SIZE NVM ORIGIN NVM-DEV OPENERS, sizes in IEC units.\n"
+      "Columns: NAME DISK SIZE NVM MODE DIRTY ORIGIN NVM-DEV OPENERS, sizes in IEC units.\n"
       "JSON: {\"devices\": [DEVICE, ...]}, each DEVICE as printed by 'dev show --json'.");
   add_json(*list, list_options->json);
   list->callback([&ctx, list_options] {
@@ -135,12 +277,54 @@ void setup_dev(CLI::App& app, Context& ctx) {
   auto show_options = std::make_shared<NameOptions>();
   CLI::App* show = dev->add_subcommand("show", "Show one device");
   show->footer(
-      "Prints 'key: value' lines. JSON: {\"name\", \"disk\" (nvflushN), \"index\", \"size\",\n"
-      "\"nvm_size\", \"block_size\", \"origin_path\", \"nvm_path\", \"openers\"}, sizes in bytes.");
+      "Prints 'key: value' lines and the device's counters. JSON: {\"name\", \"disk\" (nvflushN),\n"
+      "\"index\", \"size\", \"nvm_size\", \"block_size\", \"origin_path\", \"nvm_path\", "
+      "\"openers\",\n"
+      "\"nvm_uuid\", \"nvm_slots\" (4 KiB each), \"recovered_blocks\", \"recovery_usec\", "
+      "\"mode\"\n"
+      "(\"absorb\" or \"bypass\"), \"degraded\" (bool), \"dirty_blocks\", \"commit_seq\",\n"
+      "\"absorbed_writes\", \"absorbed_bytes\", \"write_hits\", \"read_hits\", \"read_misses\",\n"
+      "\"flushes_absorbed\", \"origin_flushes\", \"origin_flushes_avoided\", \"commits\",\n"
+      "\"destaged_bytes\", \"destage_batches\", \"destage_writes\", \"slot_wait_usec\"}, sizes in\n"
+      "bytes.");
   add_name(*show, show_options->name, "Device to show");
   add_json(*show, show_options->json);
   show->callback([&ctx, show_options] {
     ctx.action = [&ctx, show_options] { return dev_show(ctx, *show_options); };
+  });
+
+  auto set_options = std::make_shared<SetOptions>();
+  CLI::App* set = dev->add_subcommand("set", "Change the settings of a device");
+  set->footer(
+      "absorb: writes go to NVM and are destaged to the origin later.\n"
+      "bypass: writes go to the origin, except to blocks still in NVM. Needs CAP_NET_ADMIN.\n"
+      "Prints 'NAME: mode MODE'.");
+  add_name(*set, set_options->name, "Device to change");
+  set->add_option("--mode", set_options->mode, "Write mode: absorb or bypass")
+      ->required()
+      ->type_name("absorb|bypass")
+      ->check(mode_validator());
+  set->callback([&ctx, set_options] {
+    ctx.action = [&ctx, set_options] { return dev_set(ctx, *set_options); };
+  });
+
+  auto drain_options = std::make_shared<DrainOptions>();
+  CLI::App* drain = dev->add_subcommand("drain", "Destage every dirty block to the origin");
+  drain->footer(
+      "Starts writing every block held in NVM back to the origin, then waits (polling\n"
+      "every 200 ms) until none is dirty and prints 'drained NAME: SIZE destaged'.\n"
+      "Fails (exit 1) if the device turns degraded or the timeout expires; the drain\n"
+      "itself goes on in the kernel. Needs CAP_NET_ADMIN.");
+  add_name(*drain, drain_options->name, "Device to drain");
+  drain->add_flag("--no-wait", drain_options->no_wait,
+                  "Return once the drain is started; prints 'draining NAME: N blocks dirty'");
+  drain
+      ->add_option("--timeout", drain_options->timeout_seconds,
+                   "Give up waiting after SECONDS (default: wait as long as it takes)")
+      ->type_name("SECONDS")
+      ->check(seconds_validator());
+  drain->callback([&ctx, drain_options] {
+    ctx.action = [&ctx, drain_options] { return dev_drain(ctx, *drain_options); };
   });
 }
 

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <initializer_list>
+#include <span>
 #include <vector>
 
 namespace nvflush {
@@ -26,6 +27,7 @@ constexpr std::uint16_t kDiskNameLen = 32;
 constexpr nla_policy string_policy(std::uint16_t max_len_with_nul) {
   return nla_policy{NLA_STRING, 0, max_len_with_nul};
 }
+constexpr nla_policy u8_policy() { return nla_policy{NLA_U8, 0, sizeof(std::uint8_t)}; }
 constexpr nla_policy u32_policy() { return nla_policy{NLA_U32, 0, sizeof(std::uint32_t)}; }
 constexpr nla_policy u64_policy() { return nla_policy{NLA_U64, 0, sizeof(std::uint64_t)}; }
 
@@ -132,6 +134,9 @@ Result<AttrTable> parse_genl_attrs(Bytes message, int max_type, std::span<const 
 std::string get_string(const AttrTable& table, int type) {
   return nla_get_string(table.at(static_cast<std::size_t>(type)));
 }
+std::uint8_t get_u8(const AttrTable& table, int type) {
+  return nla_get_u8(table.at(static_cast<std::size_t>(type)));
+}
 std::uint32_t get_u32(const AttrTable& table, int type) {
   return nla_get_u32(table.at(static_cast<std::size_t>(type)));
 }
@@ -139,17 +144,32 @@ std::uint64_t get_u64(const AttrTable& table, int type) {
   return nla_get_u64(table.at(static_cast<std::size_t>(type)));
 }
 
-constexpr std::array kDevAttrs{
-    AttrSpec{NVFLUSH_A_DEV_NAME, "name", string_policy(NVFLUSH_NAME_LEN)},
-    AttrSpec{NVFLUSH_A_DEV_ORIGIN_PATH, "origin-path", string_policy(PATH_MAX)},
-    AttrSpec{NVFLUSH_A_DEV_NVM_PATH, "nvm-path", string_policy(PATH_MAX)},
-    AttrSpec{NVFLUSH_A_DEV_INDEX, "index", u32_policy()},
-    AttrSpec{NVFLUSH_A_DEV_DISK_NAME, "disk-name", string_policy(kDiskNameLen)},
-    AttrSpec{NVFLUSH_A_DEV_SIZE, "size", u64_policy()},
-    AttrSpec{NVFLUSH_A_DEV_NVM_SIZE, "nvm-size", u64_policy()},
-    AttrSpec{NVFLUSH_A_DEV_BLOCK_SIZE, "block-size", u32_policy()},
-    AttrSpec{NVFLUSH_A_DEV_OPENERS, "openers", u32_policy()},
-};
+constexpr auto kDevAttrs = [] {
+  constexpr std::size_t kFixed = 15;
+  std::array<AttrSpec, kFixed + kDevCounterFields.size()> specs{
+      AttrSpec{NVFLUSH_A_DEV_NAME, "name", string_policy(NVFLUSH_NAME_LEN)},
+      AttrSpec{NVFLUSH_A_DEV_ORIGIN_PATH, "origin-path", string_policy(PATH_MAX)},
+      AttrSpec{NVFLUSH_A_DEV_NVM_PATH, "nvm-path", string_policy(PATH_MAX)},
+      AttrSpec{NVFLUSH_A_DEV_INDEX, "index", u32_policy()},
+      AttrSpec{NVFLUSH_A_DEV_DISK_NAME, "disk-name", string_policy(kDiskNameLen)},
+      AttrSpec{NVFLUSH_A_DEV_SIZE, "size", u64_policy()},
+      AttrSpec{NVFLUSH_A_DEV_NVM_SIZE, "nvm-size", u64_policy()},
+      AttrSpec{NVFLUSH_A_DEV_BLOCK_SIZE, "block-size", u32_policy()},
+      AttrSpec{NVFLUSH_A_DEV_OPENERS, "openers", u32_policy()},
+      AttrSpec{NVFLUSH_A_DEV_NVM_UUID, "nvm-uuid",
+               string_policy(static_cast<std::uint16_t>(kNvmUuidLen + 1))},
+      AttrSpec{NVFLUSH_A_DEV_NVM_SLOTS, "nvm-slots", u64_policy()},
+      AttrSpec{NVFLUSH_A_DEV_RECOVERED_BLOCKS, "recovered-blocks", u64_policy()},
+      AttrSpec{NVFLUSH_A_DEV_RECOVERY_USEC, "recovery-usec", u64_policy()},
+      AttrSpec{NVFLUSH_A_DEV_MODE, "mode", u32_policy()},
+      AttrSpec{NVFLUSH_A_DEV_DEGRADED, "degraded", u8_policy()},
+  };
+  std::size_t next = kFixed;
+  for (const auto& field : kDevCounterFields) {
+    specs.at(next++) = AttrSpec{field.attr, field.name, u64_policy()};
+  }
+  return specs;
+}();
 
 constexpr auto kStatsAttrs = [] {
   std::array<AttrSpec, 2 + kCounterFields.size()> specs{
@@ -167,16 +187,40 @@ constexpr std::array kExtAckAttrs{
     AttrSpec{NLMSGERR_ATTR_MSG, "message", string_policy(0), false},
 };
 
-struct StringAttr {
+// One request attribute: a NUL-terminated string, a u32, or a flag.
+struct RequestAttr {
+  enum class Kind { kString, kU32, kFlag };
   int type;
-  std::string_view value;
+  Kind kind = Kind::kString;
+  std::string_view text{};
+  std::uint32_t u32 = 0;
+
+  static RequestAttr string(int type, std::string_view value) {
+    return {type, Kind::kString, value, 0};
+  }
+  static RequestAttr u32_value(int type, std::uint32_t value) {
+    return {type, Kind::kU32, {}, value};
+  }
+  static RequestAttr flag(int type) { return {type, Kind::kFlag, {}, 0}; }
+
+  [[nodiscard]] int payload_len() const {
+    switch (kind) {
+      case Kind::kString:
+        return static_cast<int>(text.size() + 1);
+      case Kind::kU32:
+        return static_cast<int>(sizeof(std::uint32_t));
+      case Kind::kFlag:
+        break;
+    }
+    return 0;
+  }
 };
 
-Result<NlMsgPtr> encode_request(int family, std::uint8_t cmd, int flags,
-                                std::initializer_list<StringAttr> attrs) {
+Result<NlMsgPtr> encode_request_attrs(int family, std::uint8_t cmd, int flags,
+                                      std::span<const RequestAttr> attrs) {
   std::size_t size = NLMSG_HDRLEN + GENL_HDRLEN;
   for (const auto& attr : attrs) {
-    size += static_cast<std::size_t>(nla_total_size(static_cast<int>(attr.value.size() + 1)));
+    size += static_cast<std::size_t>(nla_total_size(attr.payload_len()));
   }
   NlMsgPtr msg{nlmsg_alloc_size(size)};
   if (!msg) {
@@ -187,15 +231,25 @@ Result<NlMsgPtr> encode_request(int family, std::uint8_t cmd, int flags,
     return Error{EMSGSIZE, "encode generic netlink header"};
   }
   for (const auto& attr : attrs) {
-    nlattr* nla = nla_reserve(msg.get(), attr.type, static_cast<int>(attr.value.size() + 1));
+    nlattr* nla = nla_reserve(msg.get(), attr.type, attr.payload_len());
     if (nla == nullptr) {
       return Error{EMSGSIZE, fmt::format("encode attribute {}", attr.type)};
     }
-    auto* data = static_cast<char*>(nla_data(nla));
-    std::copy(attr.value.begin(), attr.value.end(), data);
-    data[attr.value.size()] = '\0';
+    if (attr.kind == RequestAttr::Kind::kString) {
+      auto* data = static_cast<char*>(nla_data(nla));
+      std::copy(attr.text.begin(), attr.text.end(), data);
+      data[attr.text.size()] = '\0';
+    } else if (attr.kind == RequestAttr::Kind::kU32) {
+      std::memcpy(nla_data(nla), &attr.u32, sizeof(attr.u32));
+    }
   }
   return msg;
+}
+
+Result<NlMsgPtr> encode_request(int family, std::uint8_t cmd, int flags,
+                                std::initializer_list<RequestAttr> attrs) {
+  return encode_request_attrs(family, cmd, flags,
+                              std::span<const RequestAttr>{attrs.begin(), attrs.size()});
 }
 
 Result<void> check_name(std::string_view name) {
@@ -216,6 +270,27 @@ Result<void> check_path(std::string_view path) {
 }
 
 }  // namespace
+
+std::string mode_name(std::uint32_t mode) {
+  switch (mode) {
+    case NVFLUSH_MODE_ABSORB:
+      return "absorb";
+    case NVFLUSH_MODE_BYPASS:
+      return "bypass";
+    default:
+      return std::to_string(mode);
+  }
+}
+
+std::optional<DevMode> parse_mode(std::string_view name) {
+  if (name == "absorb") {
+    return DevMode::kAbsorb;
+  }
+  if (name == "bypass") {
+    return DevMode::kBypass;
+  }
+  return std::nullopt;
+}
 
 std::optional<std::string> device_name_problem(std::string_view name) {
   if (name.empty()) {
@@ -241,28 +316,57 @@ Result<NlMsgPtr> encode_dev_create(int family, const DevCreateRequest& request) 
       return check.error();
     }
   }
-  return encode_request(family, NVFLUSH_CMD_DEV_CREATE, 0,
-                        {{NVFLUSH_A_DEV_NAME, request.name},
-                         {NVFLUSH_A_DEV_ORIGIN_PATH, request.origin_path},
-                         {NVFLUSH_A_DEV_NVM_PATH, request.nvm_path}});
+  std::vector<RequestAttr> attrs{
+      RequestAttr::string(NVFLUSH_A_DEV_NAME, request.name),
+      RequestAttr::string(NVFLUSH_A_DEV_ORIGIN_PATH, request.origin_path),
+      RequestAttr::string(NVFLUSH_A_DEV_NVM_PATH, request.nvm_path),
+  };
+  if (request.format) {
+    attrs.push_back(RequestAttr::flag(NVFLUSH_A_DEV_FORMAT));
+  }
+  if (request.mode) {
+    attrs.push_back(
+        RequestAttr::u32_value(NVFLUSH_A_DEV_MODE, static_cast<std::uint32_t>(*request.mode)));
+  }
+  return encode_request_attrs(family, NVFLUSH_CMD_DEV_CREATE, 0, attrs);
 }
 
 Result<NlMsgPtr> encode_dev_destroy(int family, std::string_view name) {
   if (auto check = check_name(name); !check) {
     return std::move(check).error();
   }
-  return encode_request(family, NVFLUSH_CMD_DEV_DESTROY, 0, {{NVFLUSH_A_DEV_NAME, name}});
+  return encode_request(family, NVFLUSH_CMD_DEV_DESTROY, 0,
+                        {RequestAttr::string(NVFLUSH_A_DEV_NAME, name)});
 }
 
 Result<NlMsgPtr> encode_dev_get(int family, std::string_view name) {
   if (auto check = check_name(name); !check) {
     return std::move(check).error();
   }
-  return encode_request(family, NVFLUSH_CMD_DEV_GET, 0, {{NVFLUSH_A_DEV_NAME, name}});
+  return encode_request(family, NVFLUSH_CMD_DEV_GET, 0,
+                        {RequestAttr::string(NVFLUSH_A_DEV_NAME, name)});
 }
 
 Result<NlMsgPtr> encode_dev_dump(int family) {
   return encode_request(family, NVFLUSH_CMD_DEV_GET, NLM_F_DUMP, {});
+}
+
+Result<NlMsgPtr> encode_dev_set(int family, std::string_view name, DevMode mode) {
+  if (auto check = check_name(name); !check) {
+    return std::move(check).error();
+  }
+  return encode_request(
+      family, NVFLUSH_CMD_DEV_SET, 0,
+      {RequestAttr::string(NVFLUSH_A_DEV_NAME, name),
+       RequestAttr::u32_value(NVFLUSH_A_DEV_MODE, static_cast<std::uint32_t>(mode))});
+}
+
+Result<NlMsgPtr> encode_dev_drain(int family, std::string_view name) {
+  if (auto check = check_name(name); !check) {
+    return std::move(check).error();
+  }
+  return encode_request(family, NVFLUSH_CMD_DEV_DRAIN, 0,
+                        {RequestAttr::string(NVFLUSH_A_DEV_NAME, name)});
 }
 
 Result<NlMsgPtr> encode_stats_dump(int family, std::optional<std::string_view> dev_name) {
@@ -273,7 +377,7 @@ Result<NlMsgPtr> encode_stats_dump(int family, std::optional<std::string_view> d
     return std::move(check).error();
   }
   return encode_request(family, NVFLUSH_CMD_STATS_GET, NLM_F_DUMP,
-                        {{NVFLUSH_A_STATS_DEV_NAME, *dev_name}});
+                        {RequestAttr::string(NVFLUSH_A_STATS_DEV_NAME, *dev_name)});
 }
 
 Result<DevInfo> decode_dev(Bytes message) {
@@ -282,7 +386,7 @@ Result<DevInfo> decode_dev(Bytes message) {
     return std::move(attrs).error();
   }
   const AttrTable& table = *attrs;
-  return DevInfo{
+  DevInfo dev{
       .name = get_string(table, NVFLUSH_A_DEV_NAME),
       .origin_path = get_string(table, NVFLUSH_A_DEV_ORIGIN_PATH),
       .nvm_path = get_string(table, NVFLUSH_A_DEV_NVM_PATH),
@@ -292,7 +396,17 @@ Result<DevInfo> decode_dev(Bytes message) {
       .nvm_size = get_u64(table, NVFLUSH_A_DEV_NVM_SIZE),
       .block_size = get_u32(table, NVFLUSH_A_DEV_BLOCK_SIZE),
       .openers = get_u32(table, NVFLUSH_A_DEV_OPENERS),
+      .nvm_uuid = get_string(table, NVFLUSH_A_DEV_NVM_UUID),
+      .nvm_slots = get_u64(table, NVFLUSH_A_DEV_NVM_SLOTS),
+      .recovered_blocks = get_u64(table, NVFLUSH_A_DEV_RECOVERED_BLOCKS),
+      .recovery_usec = get_u64(table, NVFLUSH_A_DEV_RECOVERY_USEC),
+      .mode = get_u32(table, NVFLUSH_A_DEV_MODE),
+      .degraded = get_u8(table, NVFLUSH_A_DEV_DEGRADED) != 0,
   };
+  for (const auto& field : kDevCounterFields) {
+    dev.*field.member = get_u64(table, field.attr);
+  }
+  return dev;
 }
 
 Result<StatsRecord> decode_stats(Bytes message) {

@@ -6,6 +6,9 @@
 // (struct nlmsghdr onwards), so all of it can be tested on byte buffers.
 #pragma once
 
+#include <linux/nvflush.h>
+
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -22,6 +25,25 @@ namespace nvflush {
 // The bytes of one netlink message, starting at its struct nlmsghdr.
 using Bytes = std::span<const std::byte>;
 
+// Bytes per NVM data slot; a recovered block fills one slot.
+inline constexpr std::uint64_t kNvmSlotBytes = 4096;
+
+// Length of the textual NVM UUID ("0f4c2a9e-...", 8-4-4-4-12 hex digits),
+// without its NUL.
+inline constexpr std::size_t kNvmUuidLen = 36;
+
+// Write mode of a device (enum nvflush_mode).
+enum class DevMode : std::uint32_t {
+  kAbsorb = NVFLUSH_MODE_ABSORB,
+  kBypass = NVFLUSH_MODE_BYPASS,
+};
+
+// "absorb", "bypass"; a value this build does not know reads as its number.
+std::string mode_name(std::uint32_t mode);
+inline std::string mode_name(DevMode mode) { return mode_name(static_cast<std::uint32_t>(mode)); }
+// The mode called `name` ("absorb" or "bypass"), or nullopt.
+std::optional<DevMode> parse_mode(std::string_view name);
+
 // A device as described by DEV_CREATE and DEV_GET replies.
 struct DevInfo {
   std::string name;
@@ -33,9 +55,70 @@ struct DevInfo {
   std::uint64_t nvm_size = 0;
   std::uint32_t block_size = 0;
   std::uint32_t openers = 0;
+  std::string nvm_uuid;                      // identity of the NVM tier, set by format
+  std::uint64_t nvm_slots = 0;               // 4 KiB data slots in the NVM
+  std::uint64_t recovered_blocks = 0;        // committed blocks found at creation
+  std::uint64_t recovery_usec = 0;           // time spent loading the NVM at creation
+  std::uint32_t mode = NVFLUSH_MODE_ABSORB;  // enum nvflush_mode, maybe one unknown here
+  bool degraded = false;                     // an NVM or origin error happened (sticky)
+  // State and counters since creation; kDevCounterFields ties each to its
+  // attribute and JSON key.
+  std::uint64_t dirty_blocks = 0;  // in NVM, not yet destaged
+  std::uint64_t commit_seq = 0;    // last committed sequence number
+  std::uint64_t absorbed_writes = 0;
+  std::uint64_t absorbed_bytes = 0;
+  std::uint64_t write_hits = 0;   // absorbed blocks already in NVM
+  std::uint64_t read_hits = 0;    // blocks read from NVM
+  std::uint64_t read_misses = 0;  // blocks read from the origin
+  std::uint64_t flushes_absorbed = 0;
+  std::uint64_t origin_flushes = 0;  // flushes issued to the origin
+  std::uint64_t origin_flushes_avoided = 0;
+  std::uint64_t commits = 0;
+  std::uint64_t destaged_bytes = 0;
+  std::uint64_t destage_batches = 0;
+  std::uint64_t destage_writes = 0;  // bios sent to the origin, adjacent blocks merged
+  std::uint64_t slot_wait_usec = 0;
 
   friend bool operator==(const DevInfo&, const DevInfo&) = default;
 };
+
+// The u64 state and counter attributes of a device, in UAPI order.
+struct DevCounterField {
+  int attr;               // NVFLUSH_A_DEV_*
+  std::string_view name;  // spec name, for error messages
+  std::string_view key;   // JSON key
+  std::uint64_t DevInfo::*member;
+};
+
+inline constexpr std::array kDevCounterFields{
+    DevCounterField{NVFLUSH_A_DEV_DIRTY_BLOCKS, "dirty-blocks", "dirty_blocks",
+                    &DevInfo::dirty_blocks},
+    DevCounterField{NVFLUSH_A_DEV_COMMIT_SEQ, "commit-seq", "commit_seq", &DevInfo::commit_seq},
+    DevCounterField{NVFLUSH_A_DEV_ABSORBED_WRITES, "absorbed-writes", "absorbed_writes",
+                    &DevInfo::absorbed_writes},
+    DevCounterField{NVFLUSH_A_DEV_ABSORBED_BYTES, "absorbed-bytes", "absorbed_bytes",
+                    &DevInfo::absorbed_bytes},
+    DevCounterField{NVFLUSH_A_DEV_WRITE_HITS, "write-hits", "write_hits", &DevInfo::write_hits},
+    DevCounterField{NVFLUSH_A_DEV_READ_HITS, "read-hits", "read_hits", &DevInfo::read_hits},
+    DevCounterField{NVFLUSH_A_DEV_READ_MISSES, "read-misses", "read_misses", &DevInfo::read_misses},
+    DevCounterField{NVFLUSH_A_DEV_FLUSHES_ABSORBED, "flushes-absorbed", "flushes_absorbed",
+                    &DevInfo::flushes_absorbed},
+    DevCounterField{NVFLUSH_A_DEV_ORIGIN_FLUSHES, "origin-flushes", "origin_flushes",
+                    &DevInfo::origin_flushes},
+    DevCounterField{NVFLUSH_A_DEV_ORIGIN_FLUSHES_AVOIDED, "origin-flushes-avoided",
+                    "origin_flushes_avoided", &DevInfo::origin_flushes_avoided},
+    DevCounterField{NVFLUSH_A_DEV_COMMITS, "commits", "commits", &DevInfo::commits},
+    DevCounterField{NVFLUSH_A_DEV_DESTAGED_BYTES, "destaged-bytes", "destaged_bytes",
+                    &DevInfo::destaged_bytes},
+    DevCounterField{NVFLUSH_A_DEV_DESTAGE_BATCHES, "destage-batches", "destage_batches",
+                    &DevInfo::destage_batches},
+    DevCounterField{NVFLUSH_A_DEV_DESTAGE_WRITES, "destage-writes", "destage_writes",
+                    &DevInfo::destage_writes},
+    DevCounterField{NVFLUSH_A_DEV_SLOT_WAIT_USEC, "slot-wait-usec", "slot_wait_usec",
+                    &DevInfo::slot_wait_usec},
+};
+static_assert(kDevCounterFields.size() ==
+              NVFLUSH_A_DEV_SLOT_WAIT_USEC - NVFLUSH_A_DEV_DIRTY_BLOCKS + 1);
 
 // One STATS_GET dump message: the counters of one cgroup on one device.
 struct StatsRecord {
@@ -50,6 +133,10 @@ struct DevCreateRequest {
   std::string name;
   std::string origin_path;
   std::string nvm_path;
+  // Sends NVFLUSH_A_DEV_FORMAT: initialize the NVM instead of recovering it.
+  bool format = false;
+  // Sends NVFLUSH_A_DEV_MODE; nullopt leaves the kernel's default (absorb).
+  std::optional<DevMode> mode = std::nullopt;
 };
 
 // Why `name` is not a valid device name (1 to NVFLUSH_NAME_LEN - 1 bytes of
@@ -63,6 +150,8 @@ Result<NlMsgPtr> encode_dev_create(int family, const DevCreateRequest& request);
 Result<NlMsgPtr> encode_dev_destroy(int family, std::string_view name);
 Result<NlMsgPtr> encode_dev_get(int family, std::string_view name);
 Result<NlMsgPtr> encode_dev_dump(int family);
+Result<NlMsgPtr> encode_dev_set(int family, std::string_view name, DevMode mode);
+Result<NlMsgPtr> encode_dev_drain(int family, std::string_view name);
 // Dumps the counters of every device, or of `dev_name` only.
 Result<NlMsgPtr> encode_stats_dump(int family, std::optional<std::string_view> dev_name);
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <stdexcept>
 #include <utility>
 
@@ -21,6 +22,25 @@ std::string dev_path(const DevInfo& dev) { return "/dev/" + dev.disk_name; }
 
 std::string size_with_bytes(std::uint64_t bytes) {
   return fmt::format("{} ({} bytes)", format_iec(bytes), bytes);
+}
+
+// The bytes of `slots` NVM data slots, saturated at 2^64 - 1.
+std::uint64_t slot_bytes(std::uint64_t slots) {
+  std::uint64_t bytes = 0;
+  if (__builtin_mul_overflow(slots, kNvmSlotBytes, &bytes)) {
+    return std::numeric_limits<std::uint64_t>::max();
+  }
+  return bytes;
+}
+
+// "300 (1.2 MiB)": a count of 4 KiB slots or blocks with their size.
+std::string slots_with_size(std::uint64_t slots) {
+  return fmt::format("{} ({})", slots, format_iec(slot_bytes(slots)));
+}
+
+// "1.2 ms (1234 usec)"
+std::string usec_with_ms(std::uint64_t usec) {
+  return fmt::format("{} ({} usec)", format_usec_as_ms(usec), usec);
 }
 
 // The kernel counts I/O it could not attribute to a cgroup under id 0,
@@ -89,7 +109,7 @@ std::string Table::render() const {
 std::string json_text(const Json& json) { return json.dump() + "\n"; }
 
 Json dev_json(const DevInfo& dev) {
-  return Json{
+  Json json{
       {"name", dev.name},
       {"disk", dev.disk_name},
       {"index", dev.index},
@@ -99,7 +119,17 @@ Json dev_json(const DevInfo& dev) {
       {"origin_path", dev.origin_path},
       {"nvm_path", dev.nvm_path},
       {"openers", dev.openers},
+      {"nvm_uuid", dev.nvm_uuid},
+      {"nvm_slots", dev.nvm_slots},
+      {"recovered_blocks", dev.recovered_blocks},
+      {"recovery_usec", dev.recovery_usec},
   };
+  json["mode"] = mode_name(dev.mode);
+  json["degraded"] = dev.degraded;
+  for (const auto& field : kDevCounterFields) {
+    json[std::string{field.key}] = dev.*field.member;
+  }
+  return json;
 }
 
 Json dev_list_json(const std::vector<DevInfo>& devices) {
@@ -118,18 +148,21 @@ std::string dev_table(const std::vector<DevInfo>& devices) {
                {"DISK"},
                {"SIZE", Align::kRight},
                {"NVM", Align::kRight},
+               {"MODE"},
+               {"DIRTY", Align::kRight},
                {"ORIGIN"},
                {"NVM-DEV"},
                {"OPENERS", Align::kRight}});
   for (const auto& dev : devices) {
     table.add_row({dev.name, dev_path(dev), format_iec(dev.size), format_iec(dev.nvm_size),
-                   dev.origin_path, dev.nvm_path, std::to_string(dev.openers)});
+                   mode_name(dev.mode), format_iec(slot_bytes(dev.dirty_blocks)), dev.origin_path,
+                   dev.nvm_path, std::to_string(dev.openers)});
   }
   return table.render();
 }
 
 std::string dev_details(const DevInfo& dev) {
-  const std::array<std::pair<std::string_view, std::string>, 8> lines{{
+  const std::array<std::pair<std::string_view, std::string>, 25> lines{{
       {"name", dev.name},
       {"disk", dev_path(dev)},
       {"size", size_with_bytes(dev.size)},
@@ -137,11 +170,53 @@ std::string dev_details(const DevInfo& dev) {
       {"block size", std::to_string(dev.block_size)},
       {"origin", dev.origin_path},
       {"nvm", dev.nvm_path},
+      {"nvm uuid", dev.nvm_uuid},
+      {"nvm slots", slots_with_size(dev.nvm_slots)},
       {"openers", std::to_string(dev.openers)},
+      {"recovered blocks", slots_with_size(dev.recovered_blocks)},
+      {"recovery time", usec_with_ms(dev.recovery_usec)},
+      {"mode", mode_name(dev.mode)},
+      {"degraded", dev.degraded ? "yes" : "no"},
+      {"dirty", slots_with_size(dev.dirty_blocks)},
+      {"commit seq", std::to_string(dev.commit_seq)},
+      {"counters", ""},
+      {"  absorbed",
+       fmt::format("{} writes, {}", dev.absorbed_writes, format_iec(dev.absorbed_bytes))},
+      {"  write hits", std::to_string(dev.write_hits)},
+      {"  reads", fmt::format("{} hits, {} misses", dev.read_hits, dev.read_misses)},
+      {"  flushes", fmt::format("{} absorbed", dev.flushes_absorbed)},
+      {"  origin flushes",
+       fmt::format("{} issued, {} avoided", dev.origin_flushes, dev.origin_flushes_avoided)},
+      {"  commits", std::to_string(dev.commits)},
+      {"  destaged",
+       fmt::format("{} in {} batches, {} writes (merged)", format_iec(dev.destaged_bytes),
+                   dev.destage_batches, dev.destage_writes)},
+      {"  slot wait", usec_with_ms(dev.slot_wait_usec)},
   }};
+  // Values start one column after the longest key, "recovered blocks:".
+  constexpr std::size_t kKeyWidth = 18;
   std::string out;
   for (const auto& [key, value] : lines) {
-    out += fmt::format("{:<12}{}\n", fmt::format("{}:", key), value);
+    if (value.empty()) {
+      out += fmt::format("{}:\n", key);  // a section header
+    } else {
+      out += fmt::format("{:<{}}{}\n", fmt::format("{}:", key), kKeyWidth, value);
+    }
+  }
+  return out;
+}
+
+std::string drain_progress(const std::string& name, std::uint64_t dirty_blocks) {
+  return fmt::format("draining {}: {} blocks ({}) left", name, dirty_blocks,
+                     format_iec(slot_bytes(dirty_blocks)));
+}
+
+std::string dev_created(const DevInfo& dev) {
+  std::string out = fmt::format("created {} as {}\n", dev.name, dev_path(dev));
+  if (dev.recovered_blocks > 0) {
+    out += fmt::format("recovered {} blocks ({}) in {}\n", dev.recovered_blocks,
+                       format_iec(slot_bytes(dev.recovered_blocks)),
+                       format_usec_as_ms(dev.recovery_usec));
   }
   return out;
 }

@@ -43,14 +43,21 @@ class Table {
 std::string json_text(const Json& json);
 
 // {"name", "disk", "index", "size", "nvm_size", "block_size", "origin_path",
-//  "nvm_path", "openers"}
+//  "nvm_path", "openers", "nvm_uuid", "nvm_slots", "recovered_blocks",
+//  "recovery_usec", "mode" ("absorb"/"bypass"), "degraded" (bool), then the
+//  keys of kDevCounterFields ("dirty_blocks" ... "slot_wait_usec")}
 Json dev_json(const DevInfo& dev);
 // {"devices": [dev_json, ...]}
 Json dev_list_json(const std::vector<DevInfo>& devices);
-// NAME DISK SIZE NVM ORIGIN NVM-DEV OPENERS, or "no devices".
+// NAME DISK SIZE NVM MODE DIRTY ORIGIN NVM-DEV OPENERS, or "no devices".
 std::string dev_table(const std::vector<DevInfo>& devices);
 // "key: value" lines for `dev show`.
 std::string dev_details(const DevInfo& dev);
+// "draining NAME: N blocks (SIZE) left", without a newline.
+std::string drain_progress(const std::string& name, std::uint64_t dirty_blocks);
+// What `dev create` prints: "created NAME as /dev/nvflushN", and when the
+// NVM held committed data "recovered N blocks (SIZE) in T ms".
+std::string dev_created(const DevInfo& dev);
 
 // {"devices": [{"name", "disk", "totals": {COUNTERS},
 //               "cgroups": [{"id", "path" (string or null), COUNTERS...}]}]}

@@ -165,4 +165,12 @@ std::string format_iec(std::uint64_t bytes) {
   return fmt::format("{}.{} {}", tenths / 10, tenths % 10, kIecUnits.at(unit));
 }
 
+std::string format_usec_as_ms(std::uint64_t usec) {
+  constexpr std::uint64_t kUsecPerTenth = 100;
+  // Rounded half up without overflowing near 2^64.
+  const std::uint64_t round_up = usec % kUsecPerTenth >= kUsecPerTenth / 2 ? 1 : 0;
+  const std::uint64_t tenths = usec / kUsecPerTenth + round_up;
+  return fmt::format("{}.{} ms", tenths / 10, tenths % 10);
+}
+
 }  // namespace nvflush

@@ -29,4 +29,8 @@ Result<std::uint64_t> parse_size(std::string_view text);
 // nearest tenth and move to the next unit when they round to 1024.
 std::string format_iec(std::uint64_t bytes);
 
+// Formats a duration given in microseconds as milliseconds with one
+// decimal, rounded half up: "0.0 ms", "1.2 ms", "4567.9 ms".
+std::string format_usec_as_ms(std::uint64_t usec);
+
 }  // namespace nvflush

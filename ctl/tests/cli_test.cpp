@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -18,6 +20,7 @@
 using nvflush::Api;
 using nvflush::DevCreateRequest;
 using nvflush::DevInfo;
+using nvflush::DevMode;
 using nvflush::Error;
 using nvflush::Json;
 using nvflush::Result;
@@ -34,6 +37,13 @@ struct FakeKernel {
   std::optional<Error> fail_with;  // returned by every operation
   std::vector<std::string> calls;
   std::optional<DevCreateRequest> created;
+  // What dev_create reports to have found in the NVM.
+  std::uint64_t recovered_blocks = 0;
+  std::uint64_t recovery_usec = 0;
+  // Set by dev_drain; from then on every dev_get first applies
+  // `drain_step` to the device it returns.
+  bool draining = false;
+  std::function<void(DevInfo&)> drain_step;
 };
 
 class FakeApi final : public Api {
@@ -46,11 +56,11 @@ class FakeApi final : public Api {
     if (kernel_.fail_with) {
       return *kernel_.fail_with;
     }
-    DevInfo dev{.name = request.name,
-                .origin_path = request.origin_path,
-                .nvm_path = request.nvm_path,
-                .index = 4,
-                .disk_name = "nvflush4"};
+    DevInfo dev = sample_device(request.name, 4);
+    dev.origin_path = request.origin_path;
+    dev.nvm_path = request.nvm_path;
+    dev.recovered_blocks = kernel_.recovered_blocks;
+    dev.recovery_usec = kernel_.recovery_usec;
     kernel_.devices.push_back(dev);
     return dev;
   }
@@ -68,12 +78,32 @@ class FakeApi final : public Api {
     if (kernel_.fail_with) {
       return *kernel_.fail_with;
     }
-    for (const auto& dev : kernel_.devices) {
+    for (auto& dev : kernel_.devices) {
       if (dev.name == name) {
+        if (kernel_.draining && kernel_.drain_step) {
+          kernel_.drain_step(dev);
+        }
         return dev;
       }
     }
     return Error{ENODEV, "", "no device named " + name};
+  }
+
+  Result<void> dev_set_mode(const std::string& name, DevMode mode) override {
+    kernel_.calls.push_back("set " + name + " " + nvflush::mode_name(mode));
+    if (kernel_.fail_with) {
+      return *kernel_.fail_with;
+    }
+    return {};
+  }
+
+  Result<void> dev_drain(const std::string& name) override {
+    kernel_.calls.push_back("drain " + name);
+    if (kernel_.fail_with) {
+      return *kernel_.fail_with;
+    }
+    kernel_.draining = true;
+    return {};
   }
 
   Result<std::vector<DevInfo>> dev_list() override {
@@ -113,7 +143,11 @@ struct Harness {
   std::optional<Error> connect_error;
   std::optional<std::filesystem::path> cgroup_root;
   bool broken_stdout = false;  // as if stdout were a full disk
+  bool terminal = false;       // as if stderr were a terminal
   int connects = 0;
+  // A fake clock: sleeping advances it instantly.
+  std::chrono::steady_clock::time_point clock{};
+  std::vector<std::chrono::milliseconds> sleeps;
 
   Outcome run(std::vector<std::string> args) {
     args.insert(args.begin(), "nvflushctl");
@@ -128,6 +162,12 @@ struct Harness {
       out.setstate(std::ios::badbit);
     }
     nvflush::Context ctx(out, err);
+    ctx.err_is_terminal = terminal;
+    ctx.sleep = [this](std::chrono::milliseconds pause) {
+      sleeps.push_back(pause);
+      clock += pause;
+    };
+    ctx.now = [this] { return clock; };
     ctx.connect = [this]() -> Result<std::unique_ptr<Api>> {
       ++connects;
       if (connect_error) {
@@ -153,13 +193,32 @@ TEST_CASE("usage errors exit 2 with the message and usage on stderr") {
       std::vector<std::string>{"dev", "create", "d0", "--origin", "/dev/vdb"},
       std::vector<std::string>{"dev", "create", "--origin", "/dev/vdb", "--nvm", "/dev/pmem0"},
       std::vector<std::string>{"dev", "create", "a/b", "--origin", "x", "--nvm", "y"},
+      std::vector<std::string>{"dev", "create", "d0", "--format"},
+      std::vector<std::string>{"dev", "create", "d0", "--origin", "x", "--nvm", "y",
+                               "--format=maybe"},
+      std::vector<std::string>{"dev", "show", "d0", "--format"},
       std::vector<std::string>{"dev", "destroy"},
       std::vector<std::string>{"dev", "destroy", "d0", "d1"},
       std::vector<std::string>{"dev", "show"}, std::vector<std::string>{"dev", "list", "--bogus"},
       std::vector<std::string>{"dev", "list", "extra"},
       std::vector<std::string>{"stats", "d0", "d1"},
       std::vector<std::string>{"stats", "this-name-is-far-too-long-for-nvflush"},
-      std::vector<std::string>{"stats", "--cgroup"}, std::vector<std::string>{"--json"});
+      std::vector<std::string>{"stats", "--cgroup"}, std::vector<std::string>{"--json"},
+      std::vector<std::string>{"dev", "create", "d0", "--origin", "x", "--nvm", "y", "--mode",
+                               "fast"},
+      std::vector<std::string>{"dev", "create", "d0", "--origin", "x", "--nvm", "y", "--mode"},
+      std::vector<std::string>{"dev", "set", "d0"},
+      std::vector<std::string>{"dev", "set", "d0", "--mode", "Absorb"},
+      std::vector<std::string>{"dev", "set", "d0", "--mode", "1"},
+      std::vector<std::string>{"dev", "set", "--mode", "bypass"},
+      std::vector<std::string>{"dev", "set", "a/b", "--mode", "bypass"},
+      std::vector<std::string>{"dev", "drain"},
+      std::vector<std::string>{"dev", "drain", "d0", "d1"},
+      std::vector<std::string>{"dev", "drain", "d0", "--timeout", "-1"},
+      std::vector<std::string>{"dev", "drain", "d0", "--timeout", "soon"},
+      std::vector<std::string>{"dev", "drain", "d0", "--timeout", "inf"},
+      std::vector<std::string>{"dev", "drain", "d0", "--timeout", "1s"},
+      std::vector<std::string>{"dev", "drain", "d0", "--timeout"});
   Harness harness;
   const Outcome outcome = harness.run(args);
   INFO(outcome.err);
@@ -176,6 +235,16 @@ TEST_CASE("usage errors name the problem") {
              Catch::Contains("--nvm is required"));
   CHECK_THAT(harness.run({"dev", "create", "a/b", "--origin", "x", "--nvm", "y"}).err,
              Catch::Contains("the name contains '/'"));
+  CHECK_THAT(
+      harness.run({"dev", "create", "d0", "--origin", "x", "--nvm", "y", "--mode", "fast"}).err,
+      Catch::Contains("mode must be 'absorb' or 'bypass', not 'fast'"));
+  CHECK_THAT(harness.run({"dev", "set", "d0"}).err, Catch::Contains("--mode is required"));
+  CHECK_THAT(harness.run({"dev", "drain", "d0", "--timeout", "soon"}).err,
+             Catch::Contains("--timeout: must be a number of seconds, 0 or more, not 'soon'"));
+  CHECK_THAT(harness.run({"dev", "drain", "d0", "--timeout", "-1"}).err,
+             Catch::Contains("not '-1'"));
+  CHECK_THAT(harness.run({"dev", "set", "d0", "--mode", "x"}).err,
+             Catch::Contains("Usage: nvflushctl dev set"));
   // The usage shown is the subcommand's.
   CHECK_THAT(harness.run({"dev", "create", "d0"}).err,
              Catch::Contains("Usage: nvflushctl dev create"));
@@ -193,6 +262,12 @@ TEST_CASE("--help and --version exit 0 on stdout") {
     CHECK(outcome.err.empty());
   }
   CHECK_THAT(harness.run({"dev", "create", "--help"}).out, Catch::Contains("--origin DEV"));
+  const std::string create_help = harness.run({"dev", "create", "--help"}).out;
+  CHECK_THAT(create_help, Catch::Contains("--format"));
+  CHECK_THAT(create_help,
+             Catch::Contains("Initialize the NVM (needed for a blank, damaged or foreign NVM; "
+                             "refused while it holds committed data for this origin)"));
+  CHECK_THAT(create_help, Catch::Contains("superblock for this origin"));
   CHECK_THAT(harness.run({"--help"}).out, Catch::Contains("Exit status"));
 
   const Outcome version = harness.run({"--version"});
@@ -212,6 +287,37 @@ TEST_CASE("dev create sends absolute paths and reports the disk") {
   CHECK(harness.kernel.created->name == "d0");
   CHECK(harness.kernel.created->origin_path == "/dev/vdb");
   CHECK(harness.kernel.created->nvm_path == (std::filesystem::current_path() / "pmem0").string());
+  CHECK_FALSE(harness.kernel.created->format);
+}
+
+TEST_CASE("dev create --format asks the kernel to format the NVM") {
+  Harness harness;
+  const auto args = GENERATE(std::vector<std::string>{"dev", "create", "d0", "--origin", "/dev/vdb",
+                                                      "--nvm", "/dev/pmem0", "--format"},
+                             std::vector<std::string>{"dev", "create", "--format", "d0", "--origin",
+                                                      "/dev/vdb", "--nvm", "/dev/pmem0"});
+  const Outcome outcome = harness.run(args);
+  CHECK(outcome.code == nvflush::kExitOk);
+  CHECK(outcome.out == "created d0 as /dev/nvflush4\n");
+  CHECK(outcome.err.empty());
+  REQUIRE(harness.kernel.created.has_value());
+  CHECK(harness.kernel.created->format);
+  CHECK(harness.kernel.created->nvm_path == "/dev/pmem0");
+}
+
+TEST_CASE("dev create reports the data it recovered") {
+  Harness harness;
+  harness.kernel.recovered_blocks = 300;
+  harness.kernel.recovery_usec = 4567;
+  const Outcome outcome =
+      harness.run({"dev", "create", "d0", "--origin", "/dev/vdb", "--nvm", "/dev/pmem0"});
+  CHECK(outcome.code == nvflush::kExitOk);
+  CHECK(outcome.out ==
+        "created d0 as /dev/nvflush4\n"
+        "recovered 300 blocks (1.2 MiB) in 4.6 ms\n");
+  CHECK(outcome.err.empty());
+  REQUIRE(harness.kernel.created.has_value());
+  CHECK_FALSE(harness.kernel.created->format);
 }
 
 TEST_CASE("kernel errors exit 1 with errno and extack on stderr") {
@@ -263,6 +369,17 @@ TEST_CASE("dev destroy, list and show") {
   CHECK_THAT(table.out, Catch::StartsWith("NAME  DISK"));
 
   CHECK(harness.run({"dev", "show", "zz"}).out == nvflush::dev_details(sample_device("zz", 1)));
+  CHECK_THAT(harness.run({"dev", "show", "zz"}).out,
+             Catch::Contains("nvm uuid:         6b1d2c3e-8f90-4a1b-9c2d-3e4f5a6b7c01\n"));
+  const Json shown = Json::parse(harness.run({"dev", "show", "zz", "--json"}).out);
+  CHECK(shown["nvm_uuid"] == "6b1d2c3e-8f90-4a1b-9c2d-3e4f5a6b7c01");
+  CHECK(shown["nvm_slots"] == 300);
+  CHECK(shown["recovered_blocks"] == 12);
+  CHECK(shown["recovery_usec"] == 1234);
+  CHECK(shown["mode"] == "absorb");
+  CHECK(shown["degraded"] == false);
+  CHECK(shown["dirty_blocks"] == 300);
+  CHECK(shown["slot_wait_usec"] == 1500);
   CHECK(Json::parse(harness.run({"dev", "show", "zz", "--json"}).out) ==
         nvflush::dev_json(sample_device("zz", 1)));
 
@@ -378,4 +495,164 @@ TEST_CASE("output that cannot be written fails with exit 1") {
   const Outcome outcome = harness.run({"dev", "list"});
   CHECK(outcome.code == nvflush::kExitFailure);
   CHECK(outcome.err == "nvflushctl: error writing the output\n");
+}
+
+TEST_CASE("dev create --mode sends the mode only when given") {
+  Harness harness;
+  const std::vector<std::string> base{"dev",      "create", "d0",        "--origin",
+                                      "/dev/vdb", "--nvm",  "/dev/pmem0"};
+  SECTION("not given") {
+    CHECK(harness.run(base).code == nvflush::kExitOk);
+    REQUIRE(harness.kernel.created.has_value());
+    CHECK_FALSE(harness.kernel.created->mode.has_value());
+  }
+  SECTION("given") {
+    const auto [text, mode] = GENERATE(table<std::string, DevMode>({
+        {"absorb", DevMode::kAbsorb},
+        {"bypass", DevMode::kBypass},
+    }));
+    auto args = base;
+    args.insert(args.end(), {"--mode", text});
+    const Outcome outcome = harness.run(args);
+    CHECK(outcome.code == nvflush::kExitOk);
+    CHECK(outcome.out == "created d0 as /dev/nvflush4\n");
+    REQUIRE(harness.kernel.created.has_value());
+    CHECK(harness.kernel.created->mode == mode);
+  }
+}
+
+TEST_CASE("dev set changes the mode") {
+  Harness harness;
+  const Outcome bypass = harness.run({"dev", "set", "d0", "--mode", "bypass"});
+  CHECK(bypass.code == nvflush::kExitOk);
+  CHECK(bypass.out == "d0: mode bypass\n");
+  CHECK(bypass.err.empty());
+  CHECK(harness.run({"dev", "set", "--mode=absorb", "d0"}).out == "d0: mode absorb\n");
+  CHECK(harness.kernel.calls == std::vector<std::string>{"set d0 bypass", "set d0 absorb"});
+
+  harness.kernel.fail_with = Error{ENODEV, "", "no device named d0"};
+  const Outcome missing = harness.run({"dev", "set", "d0", "--mode", "bypass"});
+  CHECK(missing.code == nvflush::kExitFailure);
+  CHECK(missing.out.empty());
+  CHECK(missing.err == "nvflushctl: set d0: No such device: no device named d0\n");
+}
+
+namespace {
+
+constexpr std::uint64_t kBlock = 4096;
+
+// d0 with 300 dirty blocks, of which each poll after DEV_DRAIN destages 100.
+Harness drain_harness() {
+  Harness harness;
+  DevInfo dev = sample_device("d0", 0);
+  dev.dirty_blocks = 300;
+  dev.destaged_bytes = 1'000'000;
+  harness.kernel.devices = {dev};
+  harness.kernel.drain_step = [](DevInfo& d) {
+    const std::uint64_t step = std::min<std::uint64_t>(d.dirty_blocks, 100);
+    d.dirty_blocks -= step;
+    d.destaged_bytes += step * kBlock;
+  };
+  return harness;
+}
+
+}  // namespace
+
+TEST_CASE("dev drain polls until no block is dirty") {
+  Harness harness = drain_harness();
+  SECTION("quietly when stderr is not a terminal") {
+    const Outcome outcome = harness.run({"dev", "drain", "d0"});
+    CHECK(outcome.code == nvflush::kExitOk);
+    // 300 blocks of 4 KiB: 1.2 MiB destaged during the drain.
+    CHECK(outcome.out == "drained d0: 1.2 MiB destaged\n");
+    CHECK(outcome.err.empty());
+    CHECK(harness.kernel.calls ==
+          std::vector<std::string>{"get d0", "drain d0", "get d0", "get d0", "get d0"});
+    CHECK(harness.sleeps ==
+          std::vector<std::chrono::milliseconds>(2, std::chrono::milliseconds{200}));
+  }
+  SECTION("with progress on a terminal") {
+    harness.terminal = true;
+    const Outcome outcome = harness.run({"dev", "drain", "d0", "--timeout", "60"});
+    CHECK(outcome.code == nvflush::kExitOk);
+    CHECK(outcome.out == "drained d0: 1.2 MiB destaged\n");
+    CHECK(outcome.err ==
+          "\rdraining d0: 200 blocks (800.0 KiB) left\x1b[K"
+          "\rdraining d0: 100 blocks (400.0 KiB) left\x1b[K\n");
+  }
+  SECTION("a clean device needs no wait") {
+    harness.kernel.devices[0].dirty_blocks = 0;
+    harness.terminal = true;
+    const Outcome outcome = harness.run({"dev", "drain", "d0"});
+    CHECK(outcome.code == nvflush::kExitOk);
+    CHECK(outcome.out == "drained d0: 0 B destaged\n");
+    CHECK(outcome.err.empty());
+    CHECK(harness.sleeps.empty());
+  }
+}
+
+TEST_CASE("dev drain --no-wait returns once the drain is started") {
+  Harness harness = drain_harness();
+  const Outcome outcome = harness.run({"dev", "drain", "d0", "--no-wait"});
+  CHECK(outcome.code == nvflush::kExitOk);
+  CHECK(outcome.out == "draining d0: 300 blocks dirty\n");
+  CHECK(outcome.err.empty());
+  CHECK(harness.kernel.calls == std::vector<std::string>{"get d0", "drain d0"});
+  CHECK(harness.sleeps.empty());
+}
+
+TEST_CASE("dev drain stops with exit 1 when the device turns degraded") {
+  Harness harness = drain_harness();
+  harness.terminal = true;
+  harness.kernel.drain_step = [](DevInfo& d) {
+    if (d.dirty_blocks == 300) {
+      d.dirty_blocks -= 50;
+    } else {
+      d.degraded = true;
+    }
+  };
+  const Outcome outcome = harness.run({"dev", "drain", "d0"});
+  CHECK(outcome.code == nvflush::kExitFailure);
+  CHECK(outcome.out.empty());
+  CHECK(outcome.err ==
+        "\rdraining d0: 250 blocks (1000.0 KiB) left\x1b[K\n"
+        "nvflushctl: drain d0: device is degraded (an NVM or origin error happened); 250 blocks "
+        "still dirty\n");
+}
+
+TEST_CASE("dev drain stops with exit 1 when the timeout expires") {
+  Harness harness = drain_harness();
+  harness.kernel.drain_step = [](DevInfo& /*dev*/) {};  // stuck
+  SECTION("whole seconds") {
+    const Outcome outcome = harness.run({"dev", "drain", "d0", "--timeout", "1"});
+    CHECK(outcome.code == nvflush::kExitFailure);
+    CHECK(outcome.out.empty());
+    CHECK(outcome.err == "nvflushctl: drain d0: timed out after 1 s; 300 blocks still dirty\n");
+    // Polls at 0, 200, ..., 1000 ms.
+    CHECK(harness.sleeps.size() == 5);
+  }
+  SECTION("a fraction") {
+    const Outcome outcome = harness.run({"dev", "drain", "d0", "--timeout=0.5"});
+    CHECK(outcome.code == nvflush::kExitFailure);
+    CHECK(outcome.err == "nvflushctl: drain d0: timed out after 0.5 s; 300 blocks still dirty\n");
+    CHECK(harness.sleeps.size() == 3);
+  }
+  SECTION("zero looks once") {
+    const Outcome outcome = harness.run({"dev", "drain", "d0", "--timeout", "0"});
+    CHECK(outcome.code == nvflush::kExitFailure);
+    CHECK(harness.sleeps.empty());
+  }
+}
+
+TEST_CASE("dev drain reports kernel errors") {
+  Harness harness = drain_harness();
+  const Outcome unknown = harness.run({"dev", "drain", "d9"});
+  CHECK(unknown.code == nvflush::kExitFailure);
+  CHECK(unknown.err == "nvflushctl: drain d9: No such device: no device named d9\n");
+  CHECK(harness.kernel.calls == std::vector<std::string>{"get d9"});
+
+  harness.kernel.fail_with = Error{EPERM, "", "needs CAP_NET_ADMIN"};
+  const Outcome denied = harness.run({"dev", "drain", "d0"});
+  CHECK(denied.code == nvflush::kExitFailure);
+  CHECK(denied.err == "nvflushctl: drain d0: Operation not permitted: needs CAP_NET_ADMIN\n");
 }

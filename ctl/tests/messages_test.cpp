@@ -2,6 +2,7 @@
 #include "messages.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <linux/nvflush.h>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "test_support.hpp"
@@ -26,29 +28,45 @@ namespace {
 
 constexpr std::uint16_t kFamily = 0x1d;
 
-// A device whose size needs all 64 bits of the attribute.
+// A device whose u64s need all 64 bits of their attributes.
 DevInfo sample_dev() {
   DevInfo dev = nvflush::test::sample_device("d0", 3);
   dev.size = 0x1'0000'0000ULL;
+  dev.nvm_slots = 0x2'0000'0001ULL;
+  dev.recovered_blocks = 0x1'0000'0003ULL;
+  dev.recovery_usec = 0xffff'ffff'ffff'fffeULL;
+  dev.mode = NVFLUSH_MODE_BYPASS;
+  dev.degraded = true;
+  dev.dirty_blocks = 0x1'0000'0005ULL;
+  dev.slot_wait_usec = 0xffff'ffff'ffff'fffdULL;
   return dev;
 }
 
 // A DEV_GET reply as the kernel builds it, with the u64s 8-byte aligned by
-// pad attributes.
-MessageBuilder dev_reply(const DevInfo& dev) {
+// pad attributes; attributes of type `dropped` are left out.
+MessageBuilder dev_reply(const DevInfo& dev, std::uint16_t dropped = 0) {
+  constexpr std::uint16_t kPad = NVFLUSH_A_DEV_PAD;
   MessageBuilder msg(kFamily);
-  msg.genl(NVFLUSH_CMD_DEV_GET)
+  msg.drop(dropped)
+      .genl(NVFLUSH_CMD_DEV_GET)
       .str(NVFLUSH_A_DEV_NAME, dev.name)
       .str(NVFLUSH_A_DEV_ORIGIN_PATH, dev.origin_path)
       .str(NVFLUSH_A_DEV_NVM_PATH, dev.nvm_path)
       .u32(NVFLUSH_A_DEV_INDEX, dev.index)
       .str(NVFLUSH_A_DEV_DISK_NAME, dev.disk_name)
-      .attr(NVFLUSH_A_DEV_PAD, nullptr, 0)
-      .u64(NVFLUSH_A_DEV_SIZE, dev.size)
-      .attr(NVFLUSH_A_DEV_PAD, nullptr, 0)
-      .u64(NVFLUSH_A_DEV_NVM_SIZE, dev.nvm_size)
+      .u64_aligned(NVFLUSH_A_DEV_SIZE, dev.size, kPad)
+      .u64_aligned(NVFLUSH_A_DEV_NVM_SIZE, dev.nvm_size, kPad)
       .u32(NVFLUSH_A_DEV_BLOCK_SIZE, dev.block_size)
-      .u32(NVFLUSH_A_DEV_OPENERS, dev.openers);
+      .u32(NVFLUSH_A_DEV_OPENERS, dev.openers)
+      .str(NVFLUSH_A_DEV_NVM_UUID, dev.nvm_uuid)
+      .u64_aligned(NVFLUSH_A_DEV_NVM_SLOTS, dev.nvm_slots, kPad)
+      .u64_aligned(NVFLUSH_A_DEV_RECOVERED_BLOCKS, dev.recovered_blocks, kPad)
+      .u64_aligned(NVFLUSH_A_DEV_RECOVERY_USEC, dev.recovery_usec, kPad)
+      .u32(NVFLUSH_A_DEV_MODE, dev.mode)
+      .u8(NVFLUSH_A_DEV_DEGRADED, dev.degraded ? 1 : 0);
+  for (const auto& field : nvflush::kDevCounterFields) {
+    msg.u64_aligned(static_cast<std::uint16_t>(field.attr), dev.*field.member, kPad);
+  }
   return msg;
 }
 
@@ -96,6 +114,195 @@ TEST_CASE("a DEV_GET reply decodes into DevInfo") {
   const auto dev = nvflush::decode_dev(bytes_of(message));
   REQUIRE(dev.ok());
   CHECK(*dev == sample_dev());
+  // The attributes added with the NVM format, spelled out.
+  CHECK(dev->nvm_uuid == "6b1d2c3e-8f90-4a1b-9c2d-3e4f5a6b7c03");
+  CHECK(dev->nvm_slots == 0x2'0000'0001ULL);
+  CHECK(dev->recovered_blocks == 0x1'0000'0003ULL);
+  CHECK(dev->recovery_usec == 0xffff'ffff'ffff'fffeULL);
+}
+
+TEST_CASE("the hand-built reply aligns every u64 like the kernel") {
+  const auto message = dev_reply(sample_dev()).finish();
+  constexpr std::size_t kAttrOffset = NLMSG_HDRLEN + GENL_HDRLEN;
+  const auto* nla = reinterpret_cast<const nlattr*>(message.data() + kAttrOffset);
+  int remaining = static_cast<int>(message.size() - kAttrOffset);
+  int u64s = 0;
+  for (; nla_ok(nla, remaining) != 0; nla = nla_next(nla, &remaining)) {
+    if (nla_len(nla) == sizeof(std::uint64_t)) {
+      ++u64s;
+      CHECK((static_cast<const std::byte*>(nla_data(nla)) - message.data()) % 8 == 0);
+    }
+  }
+  CHECK(remaining == 0);
+  CHECK(u64s == 5 + static_cast<int>(nvflush::kDevCounterFields.size()));
+}
+
+TEST_CASE("a DEV_GET reply decodes the mode, the degraded flag and every device counter") {
+  const auto message = dev_reply(sample_dev()).finish();
+  const auto dev = nvflush::decode_dev(bytes_of(message));
+  REQUIRE(dev.ok());
+  CHECK(dev->mode == NVFLUSH_MODE_BYPASS);
+  CHECK(dev->degraded);
+  CHECK(dev->dirty_blocks == 0x1'0000'0005ULL);
+  CHECK(dev->commit_seq == 42);
+  CHECK(dev->absorbed_writes == 1000);
+  CHECK(dev->absorbed_bytes == 4'096'000);
+  CHECK(dev->write_hits == 12);
+  CHECK(dev->read_hits == 500);
+  CHECK(dev->read_misses == 20);
+  CHECK(dev->flushes_absorbed == 30);
+  CHECK(dev->origin_flushes == 2);
+  CHECK(dev->origin_flushes_avoided == 28);
+  CHECK(dev->commits == 31);
+  CHECK(dev->destaged_bytes == 2'867'200);
+  CHECK(dev->destage_batches == 7);
+  CHECK(dev->destage_writes == 40);
+  CHECK(dev->slot_wait_usec == 0xffff'ffff'ffff'fffdULL);
+
+  SECTION("distinct values land in their own fields") {
+    DevInfo distinct = sample_dev();
+    std::uint64_t value = 1000;
+    for (const auto& field : nvflush::kDevCounterFields) {
+      distinct.*field.member = value++;
+    }
+    distinct.degraded = false;
+    distinct.mode = NVFLUSH_MODE_ABSORB;
+    const auto distinct_message = dev_reply(distinct).finish();
+    const auto decoded = nvflush::decode_dev(bytes_of(distinct_message));
+    REQUIRE(decoded.ok());
+    CHECK(*decoded == distinct);
+    CHECK(decoded->dirty_blocks == 1000);
+    CHECK(decoded->slot_wait_usec == 1014);
+  }
+  SECTION("any non-zero degraded byte means degraded; an unknown mode is kept") {
+    DevInfo future = sample_dev();
+    future.mode = 7;
+    auto builder = dev_reply(future, NVFLUSH_A_DEV_DEGRADED);
+    builder.drop(0).u8(NVFLUSH_A_DEV_DEGRADED, 2);
+    const auto odd = builder.finish();
+    const auto decoded = nvflush::decode_dev(bytes_of(odd));
+    REQUIRE(decoded.ok());
+    CHECK(decoded->degraded);
+    CHECK(decoded->mode == 7);
+  }
+}
+
+TEST_CASE("a reply without a mode, degraded or counter attribute is rejected") {
+  std::vector<std::pair<std::uint16_t, std::string>> required{{NVFLUSH_A_DEV_MODE, "mode"},
+                                                              {NVFLUSH_A_DEV_DEGRADED, "degraded"}};
+  for (const auto& field : nvflush::kDevCounterFields) {
+    required.emplace_back(static_cast<std::uint16_t>(field.attr), std::string{field.name});
+  }
+  REQUIRE(required.size() == 17);
+  for (const auto& [type, name] : required) {
+    INFO(name);
+    const auto message = dev_reply(sample_dev(), type).finish();
+    const auto dev = nvflush::decode_dev(bytes_of(message));
+    REQUIRE_FALSE(dev.ok());
+    CHECK(dev.error().code == EBADMSG);
+    CHECK(dev.error().detail == fmt::format("missing attribute '{}' (type {})", name, type));
+  }
+}
+
+TEST_CASE("the new attributes must have their exact sizes") {
+  auto replace = [](std::uint16_t type, const void* data, std::size_t len) {
+    auto builder = dev_reply(sample_dev(), type);
+    builder.drop(0).attr(type, data, len);
+    const auto message = builder.finish();
+    return nvflush::decode_dev(bytes_of(message));
+  };
+  const std::uint64_t wide = 1;
+  const std::uint32_t u32 = 1;
+  const std::uint16_t u16 = 1;
+  SECTION("degraded as 4 bytes") {
+    CHECK(replace(NVFLUSH_A_DEV_DEGRADED, &u32, sizeof(u32)).error().detail ==
+          "attribute 'degraded' (type 17) has an invalid payload of 4 bytes");
+  }
+  SECTION("degraded as 2 bytes") {
+    CHECK(replace(NVFLUSH_A_DEV_DEGRADED, &u16, sizeof(u16)).error().detail ==
+          "attribute 'degraded' (type 17) has an invalid payload of 2 bytes");
+  }
+  SECTION("degraded without payload") {
+    CHECK(replace(NVFLUSH_A_DEV_DEGRADED, nullptr, 0).error().detail ==
+          "attribute 'degraded' (type 17) has an invalid payload of 0 bytes");
+  }
+  SECTION("mode as 8 bytes") {
+    CHECK(replace(NVFLUSH_A_DEV_MODE, &wide, sizeof(wide)).error().detail ==
+          "attribute 'mode' (type 16) has an invalid payload of 8 bytes");
+  }
+  SECTION("mode as 2 bytes") {
+    CHECK(replace(NVFLUSH_A_DEV_MODE, &u16, sizeof(u16)).error().detail ==
+          "attribute 'mode' (type 16) has an invalid payload of 2 bytes");
+  }
+  SECTION("a counter as 4 bytes") {
+    for (const auto& field : nvflush::kDevCounterFields) {
+      INFO(field.name);
+      const auto type = static_cast<std::uint16_t>(field.attr);
+      CHECK(replace(type, &u32, sizeof(u32)).error().detail ==
+            fmt::format("attribute '{}' (type {}) has an invalid payload of 4 bytes", field.name,
+                        field.attr));
+    }
+  }
+}
+
+TEST_CASE("mode names") {
+  CHECK(nvflush::mode_name(NVFLUSH_MODE_ABSORB) == "absorb");
+  CHECK(nvflush::mode_name(NVFLUSH_MODE_BYPASS) == "bypass");
+  CHECK(nvflush::mode_name(nvflush::DevMode::kBypass) == "bypass");
+  CHECK(nvflush::mode_name(9) == "9");
+  CHECK(nvflush::parse_mode("absorb") == nvflush::DevMode::kAbsorb);
+  CHECK(nvflush::parse_mode("bypass") == nvflush::DevMode::kBypass);
+  CHECK_FALSE(nvflush::parse_mode("Bypass").has_value());
+  CHECK_FALSE(nvflush::parse_mode("").has_value());
+  CHECK_FALSE(nvflush::parse_mode("1").has_value());
+}
+
+TEST_CASE("a stray FORMAT flag in a reply is ignored") {
+  auto builder = dev_reply(sample_dev());
+  builder.flag(NVFLUSH_A_DEV_FORMAT);
+  const auto message = builder.finish();
+  const auto dev = nvflush::decode_dev(bytes_of(message));
+  REQUIRE(dev.ok());
+  CHECK(*dev == sample_dev());
+}
+
+TEST_CASE("a reply without an NVM attribute is rejected") {
+  const auto [type, name] = GENERATE(table<std::uint16_t, std::string>({
+      {NVFLUSH_A_DEV_NVM_UUID, "nvm-uuid"},
+      {NVFLUSH_A_DEV_NVM_SLOTS, "nvm-slots"},
+      {NVFLUSH_A_DEV_RECOVERED_BLOCKS, "recovered-blocks"},
+      {NVFLUSH_A_DEV_RECOVERY_USEC, "recovery-usec"},
+  }));
+  const auto message = dev_reply(sample_dev(), type).finish();
+  const auto dev = nvflush::decode_dev(bytes_of(message));
+  REQUIRE_FALSE(dev.ok());
+  CHECK(dev.error().code == EBADMSG);
+  CHECK(dev.error().detail == fmt::format("missing attribute '{}' (type {})", name, type));
+}
+
+TEST_CASE("nvm-uuid is a string of at most 36 characters") {
+  SECTION("37 characters") {
+    DevInfo dev = sample_dev();
+    dev.nvm_uuid += "0";
+    const auto message = dev_reply(dev).finish();
+    CHECK(nvflush::decode_dev(bytes_of(message)).error().detail ==
+          "attribute 'nvm-uuid' (type 12) has an invalid payload of 38 bytes");
+  }
+  SECTION("without its NUL") {
+    const std::string uuid = sample_dev().nvm_uuid;
+    auto builder = dev_reply(sample_dev(), NVFLUSH_A_DEV_NVM_UUID);
+    builder.drop(0).attr(NVFLUSH_A_DEV_NVM_UUID, uuid.data(), uuid.size());
+    const auto message = builder.finish();
+    CHECK_THAT(nvflush::decode_dev(bytes_of(message)).error().detail,
+               Catch::StartsWith("attribute 'nvm-uuid' (type 12)"));
+  }
+  SECTION("u64 sent as 4 bytes") {
+    auto builder = dev_reply(sample_dev(), NVFLUSH_A_DEV_RECOVERY_USEC);
+    builder.drop(0).u32(NVFLUSH_A_DEV_RECOVERY_USEC, 1);
+    const auto message = builder.finish();
+    CHECK(nvflush::decode_dev(bytes_of(message)).error().detail ==
+          "attribute 'recovery-usec' (type 15) has an invalid payload of 4 bytes");
+  }
 }
 
 TEST_CASE("unknown attributes in a reply are ignored") {
@@ -319,6 +526,98 @@ TEST_CASE("DEV_CREATE encodes its command and attributes") {
   CHECK(string_attr(decoded, NVFLUSH_A_DEV_NAME) == "d0");
   CHECK(string_attr(decoded, NVFLUSH_A_DEV_ORIGIN_PATH) == "/dev/vdb");
   CHECK(string_attr(decoded, NVFLUSH_A_DEV_NVM_PATH) == "/dev/pmem0");
+}
+
+TEST_CASE("DEV_CREATE carries FORMAT as a zero-length flag only when asked") {
+  nvflush::DevCreateRequest request{
+      .name = "d0", .origin_path = "/dev/vdb", .nvm_path = "/dev/pmem0", .format = false};
+  SECTION("without --format") {
+    const auto msg = nvflush::encode_dev_create(kFamily, request);
+    REQUIRE(msg.ok());
+    const Decoded decoded = decode_request(msg->get(), NVFLUSH_A_DEV_MAX);
+    CHECK(decoded.attrs.at(NVFLUSH_A_DEV_FORMAT) == nullptr);
+    CHECK(attr_count(decoded) == 3);
+  }
+  SECTION("with --format") {
+    request.format = true;
+    const auto msg = nvflush::encode_dev_create(kFamily, request);
+    REQUIRE(msg.ok());
+    const Decoded decoded = decode_request(msg->get(), NVFLUSH_A_DEV_MAX);
+    CHECK(decoded.genl.cmd == NVFLUSH_CMD_DEV_CREATE);
+    CHECK(attr_count(decoded) == 4);
+    CHECK(string_attr(decoded, NVFLUSH_A_DEV_NAME) == "d0");
+    CHECK(string_attr(decoded, NVFLUSH_A_DEV_NVM_PATH) == "/dev/pmem0");
+    const nlattr* format = decoded.attrs.at(NVFLUSH_A_DEV_FORMAT);
+    REQUIRE(format != nullptr);
+    CHECK(format->nla_len == NLA_HDRLEN);  // a bare header, no payload
+    CHECK(nla_len(format) == 0);
+    CHECK(nla_get_flag(format) != 0);
+  }
+}
+
+TEST_CASE("DEV_CREATE carries MODE as a u32 only when given") {
+  nvflush::DevCreateRequest request{
+      .name = "d0", .origin_path = "/dev/vdb", .nvm_path = "/dev/pmem0", .format = true};
+  SECTION("without --mode") {
+    const auto msg = nvflush::encode_dev_create(kFamily, request);
+    REQUIRE(msg.ok());
+    const Decoded decoded = decode_request(msg->get(), NVFLUSH_A_DEV_MAX);
+    CHECK(decoded.attrs.at(NVFLUSH_A_DEV_MODE) == nullptr);
+    CHECK(attr_count(decoded) == 4);
+  }
+  SECTION("with --mode") {
+    const auto [mode, value] = GENERATE(table<nvflush::DevMode, std::uint32_t>({
+        {nvflush::DevMode::kAbsorb, NVFLUSH_MODE_ABSORB},
+        {nvflush::DevMode::kBypass, NVFLUSH_MODE_BYPASS},
+    }));
+    request.mode = mode;
+    const auto msg = nvflush::encode_dev_create(kFamily, request);
+    REQUIRE(msg.ok());
+    const Decoded decoded = decode_request(msg->get(), NVFLUSH_A_DEV_MAX);
+    CHECK(decoded.genl.cmd == NVFLUSH_CMD_DEV_CREATE);
+    CHECK(attr_count(decoded) == 5);
+    CHECK(string_attr(decoded, NVFLUSH_A_DEV_NAME) == "d0");
+    CHECK(decoded.attrs.at(NVFLUSH_A_DEV_FORMAT) != nullptr);
+    const nlattr* attr = decoded.attrs.at(NVFLUSH_A_DEV_MODE);
+    REQUIRE(attr != nullptr);
+    CHECK(nla_len(attr) == sizeof(std::uint32_t));
+    CHECK(nla_get_u32(attr) == value);
+  }
+}
+
+TEST_CASE("DEV_SET carries the name and the mode") {
+  const auto msg = nvflush::encode_dev_set(kFamily, "d0", nvflush::DevMode::kBypass);
+  REQUIRE(msg.ok());
+  const Decoded d = decode_request(msg->get(), NVFLUSH_A_DEV_MAX);
+  CHECK(d.header.nlmsg_type == kFamily);
+  CHECK((d.header.nlmsg_flags & NLM_F_DUMP) == 0);
+  CHECK(d.genl.cmd == NVFLUSH_CMD_DEV_SET);
+  CHECK(d.genl.version == NVFLUSH_FAMILY_VERSION);
+  CHECK(attr_count(d) == 2);
+  CHECK(string_attr(d, NVFLUSH_A_DEV_NAME) == "d0");
+  const nlattr* mode = d.attrs.at(NVFLUSH_A_DEV_MODE);
+  REQUIRE(mode != nullptr);
+  CHECK(nla_len(mode) == sizeof(std::uint32_t));
+  CHECK(nla_get_u32(mode) == NVFLUSH_MODE_BYPASS);
+
+  const auto absorb = nvflush::encode_dev_set(kFamily, "d1", nvflush::DevMode::kAbsorb);
+  REQUIRE(absorb.ok());
+  CHECK(
+      nla_get_u32(decode_request(absorb->get(), NVFLUSH_A_DEV_MAX).attrs.at(NVFLUSH_A_DEV_MODE)) ==
+      NVFLUSH_MODE_ABSORB);
+
+  CHECK(nvflush::encode_dev_set(kFamily, "a/b", nvflush::DevMode::kAbsorb).error().code == EINVAL);
+}
+
+TEST_CASE("DEV_DRAIN carries the name only") {
+  const auto msg = nvflush::encode_dev_drain(kFamily, "d0");
+  REQUIRE(msg.ok());
+  const Decoded d = decode_request(msg->get(), NVFLUSH_A_DEV_MAX);
+  CHECK(d.genl.cmd == NVFLUSH_CMD_DEV_DRAIN);
+  CHECK((d.header.nlmsg_flags & NLM_F_DUMP) == 0);
+  CHECK(attr_count(d) == 1);
+  CHECK(string_attr(d, NVFLUSH_A_DEV_NAME) == "d0");
+  CHECK(nvflush::encode_dev_drain(kFamily, "").error().code == EINVAL);
 }
 
 TEST_CASE("DEV_CREATE takes paths up to PATH_MAX - 1") {

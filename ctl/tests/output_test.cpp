@@ -164,30 +164,150 @@ TEST_CASE("the stats table has a row per cgroup and a TOTAL per device") {
 TEST_CASE("dev JSON has exact numbers") {
   const Json expected = Json::parse(R"({"name": "d1", "disk": "nvflush1", "index": 1,
     "size": 1073741824, "nvm_size": 1572864, "block_size": 4096,
-    "origin_path": "/dev/vdd1", "nvm_path": "/dev/pmem1", "openers": 1})");
-  CHECK(nvflush::dev_json(sample_device("d1", 1)) == expected);
+    "origin_path": "/dev/vdd1", "nvm_path": "/dev/pmem1", "openers": 1,
+    "nvm_uuid": "6b1d2c3e-8f90-4a1b-9c2d-3e4f5a6b7c01", "nvm_slots": 300,
+    "recovered_blocks": 12, "recovery_usec": 1234, "mode": "absorb", "degraded": false,
+    "dirty_blocks": 300, "commit_seq": 42, "absorbed_writes": 1000, "absorbed_bytes": 4096000,
+    "write_hits": 12, "read_hits": 500, "read_misses": 20, "flushes_absorbed": 30,
+    "origin_flushes": 2, "origin_flushes_avoided": 28, "commits": 31,
+    "destaged_bytes": 2867200, "destage_batches": 7, "destage_writes": 40,
+    "slot_wait_usec": 1500})");
+  const Json actual = nvflush::dev_json(sample_device("d1", 1));
+  CHECK(actual == expected);
+  // Documented key order: the NVM keys follow the original ones.
+  CHECK(actual.dump() ==
+        R"({"name":"d1","disk":"nvflush1","index":1,"size":1073741824,"nvm_size":1572864,)"
+        R"("block_size":4096,"origin_path":"/dev/vdd1","nvm_path":"/dev/pmem1","openers":1,)"
+        R"("nvm_uuid":"6b1d2c3e-8f90-4a1b-9c2d-3e4f5a6b7c01","nvm_slots":300,)"
+        R"("recovered_blocks":12,"recovery_usec":1234,"mode":"absorb","degraded":false,)"
+        R"("dirty_blocks":300,"commit_seq":42,"absorbed_writes":1000,"absorbed_bytes":4096000,)"
+        R"("write_hits":12,"read_hits":500,"read_misses":20,"flushes_absorbed":30,)"
+        R"("origin_flushes":2,"origin_flushes_avoided":28,"commits":31,)"
+        R"("destaged_bytes":2867200,"destage_batches":7,"destage_writes":40,)"
+        R"("slot_wait_usec":1500})");
   const Json list = nvflush::dev_list_json({sample_device("d0", 0), sample_device("d1", 1)});
   REQUIRE(list["devices"].size() == 2);
   CHECK(list["devices"][1] == expected);
 }
 
+TEST_CASE("dev JSON keeps the 64-bit NVM numbers exact") {
+  DevInfo dev = sample_device("d0", 0);
+  dev.nvm_slots = kMax;
+  dev.recovered_blocks = kMax - 1;
+  dev.recovery_usec = kMax - 2;
+  const Json reparsed = Json::parse(nvflush::json_text(nvflush::dev_json(dev)));
+  CHECK(reparsed["nvm_slots"].get<std::uint64_t>() == kMax);
+  CHECK(reparsed["recovered_blocks"].get<std::uint64_t>() == kMax - 1);
+  CHECK(reparsed["recovery_usec"].get<std::uint64_t>() == kMax - 2);
+  CHECK(reparsed["nvm_uuid"] == "6b1d2c3e-8f90-4a1b-9c2d-3e4f5a6b7c00");
+}
+
+TEST_CASE("dev JSON: mode, degraded and the device counters") {
+  DevInfo dev = sample_device("d0", 0);
+  dev.mode = NVFLUSH_MODE_BYPASS;
+  dev.degraded = true;
+  std::uint64_t value = kMax - 20;
+  for (const auto& field : nvflush::kDevCounterFields) {
+    dev.*field.member = value++;
+  }
+  const Json reparsed = Json::parse(nvflush::json_text(nvflush::dev_json(dev)));
+  CHECK(reparsed["mode"] == "bypass");
+  CHECK(reparsed["degraded"] == true);
+  const std::vector<std::string> keys{"dirty_blocks",    "commit_seq",
+                                      "absorbed_writes", "absorbed_bytes",
+                                      "write_hits",      "read_hits",
+                                      "read_misses",     "flushes_absorbed",
+                                      "origin_flushes",  "origin_flushes_avoided",
+                                      "commits",         "destaged_bytes",
+                                      "destage_batches", "destage_writes",
+                                      "slot_wait_usec"};
+  REQUIRE(keys.size() == nvflush::kDevCounterFields.size());
+  value = kMax - 20;
+  for (const auto& key : keys) {
+    INFO(key);
+    REQUIRE(reparsed.contains(key));
+    CHECK(reparsed[key].is_number_unsigned());
+    CHECK(reparsed[key].get<std::uint64_t>() == value++);
+  }
+  CHECK(reparsed.size() == 13 + 2 + keys.size());
+}
+
 TEST_CASE("dev list table") {
-  CHECK(nvflush::dev_table({sample_device("d0", 0), sample_device("long-name", 12)}) ==
-        "NAME       DISK               SIZE      NVM  ORIGIN            NVM-DEV      OPENERS\n"
-        "d0         /dev/nvflush0   1.0 GiB  1.5 MiB  /dev/vdd0         /dev/pmem0         1\n"
-        "long-name  /dev/nvflush12  1.0 GiB  1.5 MiB  /dev/vdlong-name  /dev/pmem12        1\n");
+  DevInfo bypass = sample_device("long-name", 12);
+  bypass.mode = NVFLUSH_MODE_BYPASS;
+  bypass.dirty_blocks = 0;
+  CHECK(
+      nvflush::dev_table({sample_device("d0", 0), bypass}) ==
+      "NAME       DISK               SIZE      NVM  MODE      DIRTY  ORIGIN            NVM-DEV"
+      "      OPENERS\n"
+      "d0         /dev/nvflush0   1.0 GiB  1.5 MiB  absorb  1.2 MiB  /dev/vdd0         /dev/pmem0"
+      "         1\n"
+      "long-name  /dev/nvflush12  1.0 GiB  1.5 MiB  bypass      0 B  /dev/vdlong-name  /dev/pmem12"
+      "        1\n");
 }
 
 TEST_CASE("dev show prints key: value lines") {
   CHECK(nvflush::dev_details(sample_device("d0", 0)) ==
-        "name:       d0\n"
-        "disk:       /dev/nvflush0\n"
-        "size:       1.0 GiB (1073741824 bytes)\n"
-        "nvm size:   1.5 MiB (1572864 bytes)\n"
-        "block size: 4096\n"
-        "origin:     /dev/vdd0\n"
-        "nvm:        /dev/pmem0\n"
-        "openers:    1\n");
+        "name:             d0\n"
+        "disk:             /dev/nvflush0\n"
+        "size:             1.0 GiB (1073741824 bytes)\n"
+        "nvm size:         1.5 MiB (1572864 bytes)\n"
+        "block size:       4096\n"
+        "origin:           /dev/vdd0\n"
+        "nvm:              /dev/pmem0\n"
+        "nvm uuid:         6b1d2c3e-8f90-4a1b-9c2d-3e4f5a6b7c00\n"
+        "nvm slots:        300 (1.2 MiB)\n"
+        "openers:          1\n"
+        "recovered blocks: 12 (48.0 KiB)\n"
+        "recovery time:    1.2 ms (1234 usec)\n"
+        "mode:             absorb\n"
+        "degraded:         no\n"
+        "dirty:            300 (1.2 MiB)\n"
+        "commit seq:       42\n"
+        "counters:\n"
+        "  absorbed:       1000 writes, 3.9 MiB\n"
+        "  write hits:     12\n"
+        "  reads:          500 hits, 20 misses\n"
+        "  flushes:        30 absorbed\n"
+        "  origin flushes: 2 issued, 28 avoided\n"
+        "  commits:        31\n"
+        "  destaged:       2.7 MiB in 7 batches, 40 writes (merged)\n"
+        "  slot wait:      1.5 ms (1500 usec)\n");
+  DevInfo degraded = sample_device("d0", 0);
+  degraded.mode = NVFLUSH_MODE_BYPASS;
+  degraded.degraded = true;
+  const std::string details = nvflush::dev_details(degraded);
+  CHECK_THAT(details, Catch::Contains("\nmode:             bypass\n"));
+  CHECK_THAT(details, Catch::Contains("\ndegraded:         yes\n"));
+}
+
+TEST_CASE("the drain progress line") {
+  CHECK(nvflush::drain_progress("d0", 1234) == "draining d0: 1234 blocks (4.8 MiB) left");
+  CHECK(nvflush::drain_progress("d0", 0) == "draining d0: 0 blocks (0 B) left");
+}
+
+TEST_CASE("dev show sizes huge slot counts without overflowing") {
+  DevInfo dev = sample_device("d0", 0);
+  dev.nvm_slots = kMax;  // times 4 KiB saturates
+  dev.recovered_blocks = 0;
+  dev.recovery_usec = 0;
+  const std::string details = nvflush::dev_details(dev);
+  CHECK_THAT(details, Catch::Contains("nvm slots:        18446744073709551615 (16.0 EiB)\n"));
+  CHECK_THAT(details, Catch::Contains("recovered blocks: 0 (0 B)\n"));
+  CHECK_THAT(details, Catch::Contains("recovery time:    0.0 ms (0 usec)\n"));
+}
+
+TEST_CASE("dev create reports recovered data only when there was some") {
+  DevInfo dev = sample_device("d0", 4);
+  dev.recovered_blocks = 0;
+  dev.recovery_usec = 87;
+  CHECK(nvflush::dev_created(dev) == "created d0 as /dev/nvflush4\n");
+
+  dev.recovered_blocks = 1536;
+  dev.recovery_usec = 12'345;
+  CHECK(nvflush::dev_created(dev) ==
+        "created d0 as /dev/nvflush4\n"
+        "recovered 1536 blocks (6.0 MiB) in 12.3 ms\n");
 }
 
 TEST_CASE("Table aligns columns and checks row width") {

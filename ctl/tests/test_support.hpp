@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
+#include <linux/nvflush.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -25,8 +26,18 @@
 
 namespace nvflush::test {
 
+// The NVM UUID of sample_device(..., index): its last two digits are the
+// index (below 100).
+inline std::string sample_uuid(std::uint32_t index) {
+  const std::string digits = std::to_string(index % 100);
+  return "6b1d2c3e-8f90-4a1b-9c2d-3e4f5a6b7c" + std::string(2 - digits.size(), '0') + digits;
+}
+
 // A device as the kernel would describe it: nvflushINDEX over /dev/vdNAME
-// and /dev/pmemINDEX, 1 GiB with 1.5 MiB of NVM, one opener.
+// and /dev/pmemINDEX, 1 GiB with 1.5 MiB of NVM holding 300 slots, one
+// opener; 12 blocks were recovered in 1.234 ms at creation. It absorbs,
+// is not degraded, holds 300 dirty blocks, and every counter has its own
+// value.
 inline DevInfo sample_device(const std::string& name, std::uint32_t index) {
   return DevInfo{.name = name,
                  .origin_path = "/dev/vd" + name,
@@ -36,7 +47,28 @@ inline DevInfo sample_device(const std::string& name, std::uint32_t index) {
                  .size = 1ULL << 30,
                  .nvm_size = 3ULL << 19,
                  .block_size = 4096,
-                 .openers = 1};
+                 .openers = 1,
+                 .nvm_uuid = sample_uuid(index),
+                 .nvm_slots = 300,
+                 .recovered_blocks = 12,
+                 .recovery_usec = 1234,
+                 .mode = NVFLUSH_MODE_ABSORB,
+                 .degraded = false,
+                 .dirty_blocks = 300,
+                 .commit_seq = 42,
+                 .absorbed_writes = 1000,
+                 .absorbed_bytes = 4'096'000,
+                 .write_hits = 12,
+                 .read_hits = 500,
+                 .read_misses = 20,
+                 .flushes_absorbed = 30,
+                 .origin_flushes = 2,
+                 .origin_flushes_avoided = 28,
+                 .commits = 31,
+                 .destaged_bytes = 2'867'200,
+                 .destage_batches = 7,
+                 .destage_writes = 40,
+                 .slot_wait_usec = 1500};
 }
 
 // The inode number of a file, which for a cgroup directory is its id.
@@ -76,6 +108,9 @@ class MessageBuilder {
   // true length unless a test lies about it).
   MessageBuilder& attr(std::uint16_t type, const void* data, std::size_t len,
                        std::size_t declared_len = 0) {
+    if (dropped_ != 0 && type == dropped_) {
+      return *this;
+    }
     nlattr header{};
     header.nla_type = type;
     header.nla_len =
@@ -85,11 +120,31 @@ class MessageBuilder {
     return append(data, len);
   }
 
+  MessageBuilder& u8(std::uint16_t type, std::uint8_t value) {
+    return attr(type, &value, sizeof(value));
+  }
   MessageBuilder& u32(std::uint16_t type, std::uint32_t value) {
     return attr(type, &value, sizeof(value));
   }
   MessageBuilder& u64(std::uint16_t type, std::uint64_t value) {
     return attr(type, &value, sizeof(value));
+  }
+  // A u64 the way nla_put_u64_64bit() puts it: preceded by an empty `pad`
+  // attribute when that is needed to align the value to 8 bytes.
+  MessageBuilder& u64_aligned(std::uint16_t type, std::uint64_t value, std::uint16_t pad) {
+    if ((bytes_.size() + NLA_HDRLEN) % sizeof(value) != 0) {
+      attr(pad, nullptr, 0);
+    }
+    return u64(type, value);
+  }
+  // Zero-length, as nla_put_flag() sends it.
+  MessageBuilder& flag(std::uint16_t type) { return attr(type, nullptr, 0); }
+
+  // Attributes of `type` added from now on are left out: builds a message
+  // that lacks one attribute.
+  MessageBuilder& drop(std::uint16_t type) {
+    dropped_ = type;
+    return *this;
   }
   // With the terminating NUL, as nla_put_string() sends it.
   MessageBuilder& str(std::uint16_t type, std::string_view value) {
@@ -108,6 +163,7 @@ class MessageBuilder {
 
  private:
   std::vector<std::byte> bytes_;
+  std::uint16_t dropped_ = 0;  // 0: none
 };
 
 // A fresh directory under $TMPDIR, removed with its contents at scope exit.

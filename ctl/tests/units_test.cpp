@@ -104,3 +104,17 @@ TEST_CASE("format_iec output parses back to the same rounded size") {
     CHECK(*parsed == bytes);
   }
 }
+
+TEST_CASE("format_usec_as_ms uses one decimal, rounded half up") {
+  const auto [usec, expected] = GENERATE(table<std::uint64_t, std::string>({
+      {0, "0.0 ms"},
+      {49, "0.0 ms"},
+      {50, "0.1 ms"},
+      {1234, "1.2 ms"},
+      {1250, "1.3 ms"},
+      {999'950, "1000.0 ms"},
+      {std::numeric_limits<std::uint64_t>::max(), "18446744073709551.6 ms"},
+  }));
+  INFO(usec);
+  CHECK(nvflush::format_usec_as_ms(usec) == expected);
+}

@@ -15,6 +15,7 @@ diag "kernel $(uname -r), $(nproc) CPUs"
 
 modprobe nfit 2>/dev/null; modprobe nd_pmem 2>/dev/null
 modprobe crc32c_generic 2>/dev/null
+modprobe libcrc32c 2>/dev/null	# nvflush uses crc32c(); insmod loads no deps
 modprobe ext4 2>/dev/null
 # The NVDIMMs appear asynchronously.
 for _ in $(seq 50); do

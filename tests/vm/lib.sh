@@ -87,6 +87,12 @@ else:
 ' "$1" "$2" "$3"
 }
 
+# dev_field NAME FIELD: one field of `nvflushctl dev show NAME --json`.
+dev_field() {
+	nvfctl dev show "$1" --json |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$2"
+}
+
 # in_cgroup CGROUP CMD...: run CMD as a member of /sys/fs/cgroup/CGROUP.
 in_cgroup() {
 	local cg=/sys/fs/cgroup/$1
@@ -101,4 +107,4 @@ within_pct() {
 }
 
 # Checks may run these in a child bash (bash -c '...').
-export -f nvfctl stats_field in_cgroup
+export -f nvfctl stats_field in_cgroup dev_field

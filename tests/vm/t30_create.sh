@@ -1,7 +1,11 @@
 # shellcheck shell=bash
 # A device over the origin and the NVM: node, queue limits, claims, EBUSY.
 
-check "create d0" nvfctl dev create d0 --origin "$ORIGIN" --nvm "$PMEM"
+check_fails "a blank NVM needs --format" 1 "NVM is not formatted for nvflush" \
+	nvfctl dev create d0 --origin "$ORIGIN" --nvm "$PMEM"
+check "nothing was created by the refusal" test ! -e /dev/nvflush0
+check "create d0 with --format" \
+	nvfctl dev create d0 --origin "$ORIGIN" --nvm "$PMEM" --format
 check "/dev/nvflush0 is a block device" test -b /dev/nvflush0
 q=/sys/block/nvflush0/queue
 check_eq "logical block size 4096" 4096 "$(cat $q/logical_block_size)"

@@ -20,7 +20,7 @@ check "ynl: dev-get dump reports the block size" \
 check "ynl: stats-get dump filtered by device" \
 	expect_out "'dev-name': 'd0'" ynl --dump stats-get --json '{"dev-name": "d0"}'
 check_fails "ynl: an attribute outside the op's policy is rejected (strict)" \
-	1 "Unknown attribute type" \
+	1 "'bad-attr': '.index'" \
 	ynl --do dev-create --json '{"name": "x", "origin-path": "/dev/vdb", "nvm-path": "/dev/pmem1", "index": 3}'
 check_fails "ynl: dev-create without the origin names the missing attribute" \
 	1 "'miss-type': 'origin-path'" \

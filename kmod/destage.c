@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvflush destager: a kernel thread per device that writes committed NVM
+ * blocks back to the origin in batches sorted by origin block, merges
+ * adjacent blocks into one bio, makes the batch durable on the origin with
+ * one flush, and only then frees the slots.
+ *
+ * It runs when the dirty slots reach the high watermark (until they fall to
+ * the low watermark), when a writer waits for a free slot, and when a drain
+ * is requested (until nothing is dirty). After an origin error it latches
+ * the degraded state, keeps the data in NVM and retries once a second.
+ */
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/delay.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/uaccess.h>
+#include "nvflush.h"
+
+#define NVF_DESTAGE_BATCH	256	/* blocks per batch (1 MiB) */
+
+struct nvf_destage_entry {
+	u64 block;
+	u64 slot;
+	struct page *page;
+};
+
+struct nvf_destage_batch {
+	struct nvf_destage_entry e[NVF_DESTAGE_BATCH];
+	unsigned int n;
+	atomic_t pending;
+	struct completion done;
+	blk_status_t status;
+};
+
+static int nvf_entry_cmp(const void *a, const void *b)
+{
+	const struct nvf_destage_entry *x = a, *y = b;
+
+	return x->block < y->block ? -1 : x->block > y->block;
+}
+
+/*
+ * Pick committed blocks from the cursor on, and copy their data out of the
+ * NVM while no commit can free their slots.
+ */
+static void nvf_destage_collect(struct nvf_dev *dev,
+				struct nvf_destage_batch *b)
+{
+	const unsigned int per_shard = NVF_DESTAGE_BATCH / NVF_INDEX_SHARDS;
+	struct nvf_tier *t = &dev->tier;
+	u64 commit = READ_ONCE(dev->commit_seq);
+	unsigned long block;
+	unsigned int i, taken, n = 0;
+	void *e;
+	int idx;
+
+	idx = srcu_read_lock(&t->srcu);
+	for (i = 0; i < NVF_INDEX_SHARDS; i++) {
+		taken = 0;
+		xa_for_each_start(&t->index[i], block, e, t->cursor) {
+			u64 slot = xa_to_value(e);
+			struct page *page;
+
+			if (READ_ONCE(t->slots[slot].seq) > commit)
+				continue;	/* not committed yet */
+			page = alloc_page(GFP_NOIO);
+			if (!page)
+				break;
+			if (copy_mc_to_kernel(page_address(page),
+					      nvf_slot_data(dev, slot),
+					      NVF_BLOCK_SIZE)) {
+				nvf_tier_error(dev, "NVM read", -EIO);
+				__free_page(page);
+				continue;	/* stays in NVM, stays readable */
+			}
+			b->e[n++] = (struct nvf_destage_entry){
+				.block = block, .slot = slot, .page = page };
+			if (++taken == per_shard)
+				break;
+		}
+	}
+	srcu_read_unlock(&t->srcu, idx);
+	b->n = n;
+	sort(b->e, n, sizeof(b->e[0]), nvf_entry_cmp, NULL);
+	/* continue after this batch, wrap around when nothing was found */
+	t->cursor = n ? b->e[n - 1].block + 1 : 0;
+}
+
+static void nvf_destage_endio(struct bio *bio)
+{
+	struct nvf_destage_batch *b = bio->bi_private;
+
+	if (bio->bi_status)
+		b->status = bio->bi_status;
+	bio_put(bio);
+	if (atomic_dec_and_test(&b->pending))
+		complete(&b->done);
+}
+
+/* Write the batch to the origin, adjacent blocks merged into one bio. */
+static int nvf_destage_write(struct nvf_dev *dev, struct nvf_destage_batch *b)
+{
+	struct nvf_tier *t = &dev->tier;
+	unsigned int i = 0, j, bios = 0;
+	struct bio *bio;
+
+	atomic_set(&b->pending, 1);
+	init_completion(&b->done);
+	b->status = BLK_STS_OK;
+	while (i < b->n) {
+		for (j = i + 1; j < b->n && b->e[j].block == b->e[j - 1].block + 1;
+		     j++)
+			;
+		bio = bio_alloc(dev->origin.bdev, j - i, REQ_OP_WRITE,
+				GFP_NOIO);
+		bio->bi_iter.bi_sector = b->e[i].block * NVF_BLOCK_SECTORS;
+		bio->bi_private = b;
+		bio->bi_end_io = nvf_destage_endio;
+		for (; i < j; i++)
+			__bio_add_page(bio, b->e[i].page, NVF_BLOCK_SIZE, 0);
+		atomic_inc(&b->pending);
+		submit_bio(bio);
+		bios++;
+	}
+	if (atomic_dec_and_test(&b->pending))
+		complete(&b->done);
+	wait_for_completion(&b->done);
+	atomic64_add(bios, &t->c.destage_writes);
+	if (b->status)
+		return blk_status_to_errno(b->status);
+	return blkdev_issue_flush(dev->origin.bdev);
+}
+
+/* The origin holds the batch durably: free the slots not rewritten since. */
+static void nvf_destage_free(struct nvf_dev *dev, struct nvf_destage_batch *b)
+{
+	struct nvf_tier *t = &dev->tier;
+	unsigned int i, n = 0;
+
+	/* invalidate first: a crash then finds the data on the origin only */
+	for (i = 0; i < b->n; i++)
+		if (xa_load(&t->index[b->e[i].block % NVF_INDEX_SHARDS],
+			    b->e[i].block) == xa_mk_value(b->e[i].slot))
+			nvf_slot_invalidate(dev, b->e[i].slot);
+	pmem_wmb();
+	for (i = 0; i < b->n; i++) {
+		struct nvf_destage_entry *e = &b->e[i];
+
+		if (xa_cmpxchg(&t->index[e->block % NVF_INDEX_SHARDS], e->block,
+			       xa_mk_value(e->slot), NULL, 0) ==
+		    xa_mk_value(e->slot))
+			b->e[n++] = *e;	/* removed: ours to free */
+	}
+	/* readers that found the slots before their removal are done */
+	synchronize_srcu(&t->srcu);
+	for (i = 0; i < n; i++)
+		nvf_slot_release(dev, b->e[i].slot);
+}
+
+static void nvf_destage_put_pages(struct nvf_destage_batch *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->n; i++)
+		__free_page(b->e[i].page);
+}
+
+/* One batch. Returns the number of blocks destaged, or a negative errno. */
+static int nvf_destage_batch(struct nvf_dev *dev, struct nvf_destage_batch *b)
+{
+	struct nvf_tier *t = &dev->tier;
+	unsigned int n;
+	int err;
+
+	nvf_tier_commit(dev);	/* uncommitted blocks cannot be destaged */
+	nvf_destage_collect(dev, b);
+	if (!b->n)
+		nvf_destage_collect(dev, b);	/* wrapped around */
+	if (!b->n)
+		return 0;
+	err = nvf_destage_write(dev, b);
+	/* pages were copies: the slots are untouched either way */
+	nvf_destage_put_pages(b);
+	if (err) {
+		nvf_tier_error(dev, "origin write", err);
+		return err;
+	}
+	n = b->n;
+	nvf_destage_free(dev, b);
+	atomic64_add((u64)n * NVF_BLOCK_SIZE, &t->c.destaged_bytes);
+	atomic64_inc(&t->c.destage_batches);
+	return n;
+}
+
+static bool nvf_destage_wanted(struct nvf_dev *dev, bool running)
+{
+	struct nvf_tier *t = &dev->tier;
+	u64 dirty = nvf_tier_dirty(dev);
+
+	if (!dirty)
+		return false;
+	return READ_ONCE(t->draining) || wq_has_sleeper(&t->slot_wait) ||
+	       dirty >= t->high_wm || (running && dirty > t->low_wm);
+}
+
+static int nvf_destage_thread(void *data)
+{
+	struct nvf_dev *dev = data;
+	struct nvf_tier *t = &dev->tier;
+	struct nvf_destage_batch *b = t->batch;
+	int ret;
+
+	while (!kthread_should_stop()) {
+		wait_event_interruptible_timeout(t->destage_wait,
+						 kthread_should_stop() ||
+						 nvf_destage_wanted(dev, false),
+						 HZ);
+		while (!kthread_should_stop() && nvf_destage_wanted(dev, true)) {
+			ret = nvf_destage_batch(dev, b);
+			if (ret < 0) {
+				msleep_interruptible(1000);
+				break;
+			}
+			if (!ret)
+				break;
+			cond_resched();
+		}
+		if (READ_ONCE(t->draining) && !nvf_tier_dirty(dev)) {
+			WRITE_ONCE(t->draining, false);
+			wake_up_all(&t->drained);
+		}
+	}
+	return 0;
+}
+
+/**
+ * nvf_destage_kick() - wake the destager
+ * @dev: the device
+ */
+void nvf_destage_kick(struct nvf_dev *dev)
+{
+	wake_up(&dev->tier.destage_wait);
+}
+
+/**
+ * nvf_destage_drain() - destage everything
+ * @dev: the device
+ * @wait: wait (interruptibly) until nothing is dirty
+ *
+ * Return: 0, or -ERESTARTSYS if the wait was interrupted.
+ */
+int nvf_destage_drain(struct nvf_dev *dev, bool wait)
+{
+	struct nvf_tier *t = &dev->tier;
+
+	WRITE_ONCE(t->draining, true);
+	nvf_destage_kick(dev);
+	if (!wait)
+		return 0;
+	return wait_event_interruptible(t->drained, !READ_ONCE(t->draining));
+}
+
+/**
+ * nvf_destage_start() - start the destager of a device
+ * @dev: the device, with its tier initialized
+ *
+ * Return: 0 or a negative errno.
+ */
+int nvf_destage_start(struct nvf_dev *dev)
+{
+	struct task_struct *task;
+
+	dev->tier.batch = kzalloc(sizeof(*dev->tier.batch), GFP_KERNEL);
+	if (!dev->tier.batch)
+		return -ENOMEM;
+	task = kthread_run(nvf_destage_thread, dev, "nvflush-%s", dev->name);
+	if (IS_ERR(task)) {
+		kfree(dev->tier.batch);
+		dev->tier.batch = NULL;
+		return PTR_ERR(task);
+	}
+	dev->tier.destager = task;
+	return 0;
+}
+
+/**
+ * nvf_destage_stop() - stop the destager (dirty data stays in NVM)
+ * @dev: the device
+ */
+void nvf_destage_stop(struct nvf_dev *dev)
+{
+	if (dev->tier.destager) {
+		kthread_stop(dev->tier.destager);
+		dev->tier.destager = NULL;
+	}
+	kfree(dev->tier.batch);
+	dev->tier.batch = NULL;
+}

@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvflush NVM tier: absorb writes into NVM slots, serve reads from them,
+ * commit on flush/FUA, and rebuild the index when a device is created.
+ *
+ * Concurrency (no device-wide lock on the I/O path):
+ * - the index is NVF_INDEX_SHARDS xarrays (block -> slot); lookups are
+ *   lock-free, stores take one shard's lock;
+ * - free slots come from an sbitmap_queue;
+ * - every access to slot contents happens inside an SRCU read section; a
+ *   commit and the reclaim of a slot wait for the sections that could still
+ *   use it (synchronize_srcu), so a slot is never reused under a reader or
+ *   a writer;
+ * - writes are tagged with the current sequence. A write whose block is
+ *   already in a slot written at the same sequence (not yet committed)
+ *   updates that slot in place; otherwise it takes a new slot, and the old
+ *   one (committed) is freed when the new write is committed. A commit
+ *   advances the sequence first, waits for the writers of the old one, then
+ *   stores it as the commit sequence (format.h, Documentation/format.md).
+ */
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/highmem.h>
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include "nvflush.h"
+
+static struct xarray *nvf_shard(struct nvf_tier *t, u64 block)
+{
+	return &t->index[block % NVF_INDEX_SHARDS];
+}
+
+static long nvf_lookup(struct nvf_tier *t, u64 block)
+{
+	void *e = xa_load(nvf_shard(t, block), block);
+
+	return e ? (long)xa_to_value(e) : -1;
+}
+
+/**
+ * nvf_slot_data() - address of a slot's data in the NVM mapping
+ * @dev: the device
+ * @slot: slot number
+ *
+ * Return: kernel address of the slot's 4 KiB.
+ */
+void *nvf_slot_data(struct nvf_dev *dev, u64 slot)
+{
+	return dev->nvm.kaddr + dev->sb.data_offset + slot * NVF_BLOCK_SIZE;
+}
+
+static struct nvf_slot_ondisk *nvf_slot_rec(struct nvf_dev *dev, u64 slot)
+{
+	return dev->nvm.kaddr + dev->sb.meta_offset +
+	       slot * sizeof(struct nvf_slot_ondisk);
+}
+
+/**
+ * nvf_slot_invalidate() - free a slot's record with one 8-byte store
+ * @dev: the device
+ * @slot: slot number
+ *
+ * Not durable before the caller's next pmem_wmb().
+ */
+void nvf_slot_invalidate(struct nvf_dev *dev, u64 slot)
+{
+	const __le64 zero = 0;
+
+	memcpy_flushcache(&nvf_slot_rec(dev, slot)->seq, &zero, sizeof(zero));
+}
+
+/**
+ * nvf_slot_release() - return a slot to the free pool
+ * @dev: the device
+ * @slot: a slot no longer in the index, its record invalidated durably,
+ *	  and no SRCU reader left that could use it
+ */
+void nvf_slot_release(struct nvf_dev *dev, u64 slot)
+{
+	struct nvf_tier *t = &dev->tier;
+
+	WRITE_ONCE(t->slots[slot].seq, 0);
+	percpu_counter_dec(&t->dirty);
+	sbitmap_queue_clear(&t->free, slot, raw_smp_processor_id());
+	if (wq_has_sleeper(&t->slot_wait))
+		wake_up_all(&t->slot_wait);
+}
+
+/**
+ * nvf_tier_dirty() - number of slots holding data
+ * @dev: the device
+ *
+ * Return: the count (approximate while I/O runs).
+ */
+u64 nvf_tier_dirty(struct nvf_dev *dev)
+{
+	s64 n = percpu_counter_sum(&dev->tier.dirty);
+
+	return n > 0 ? n : 0;
+}
+
+/**
+ * nvf_tier_error() - latch the first error of a device (sticky)
+ * @dev: the device
+ * @what: what failed
+ * @err: its errno
+ */
+void nvf_tier_error(struct nvf_dev *dev, const char *what, int err)
+{
+	if (!test_and_set_bit(0, &dev->tier.error))
+		pr_err("%s: degraded: %s failed (error %d)\n", dev->name, what,
+		       err);
+}
+
+/**
+ * nvf_tier_degraded() - whether an error was latched
+ * @dev: the device
+ *
+ * Return: true once any NVM or origin error happened.
+ */
+bool nvf_tier_degraded(struct nvf_dev *dev)
+{
+	return test_bit(0, &dev->tier.error);
+}
+
+static long nvf_slot_take(struct nvf_tier *t)
+{
+	int slot = __sbitmap_queue_get(&t->free);
+
+	if (slot >= 0)
+		percpu_counter_inc(&t->dirty);
+	return slot;
+}
+
+/* Wait for a free slot (outside any SRCU section: commits wait for those). */
+static long nvf_slot_wait(struct nvf_dev *dev)
+{
+	struct nvf_tier *t = &dev->tier;
+	u64 start = ktime_get_ns();
+	long slot;
+
+	nvf_destage_kick(dev);
+	wait_event(t->slot_wait, (slot = nvf_slot_take(t)) >= 0);
+	atomic64_add(ktime_get_ns() - start, &t->c.slot_wait_ns);
+	return slot;
+}
+
+/* Copy one block from the bio into NVM with non-temporal stores. */
+static u32 nvf_copy_from_bio(void *dst, struct bio *bio,
+			     struct bvec_iter *iter)
+{
+	unsigned int done = 0;
+	u32 crc = ~0u;
+
+	while (done < NVF_BLOCK_SIZE) {
+		struct bio_vec bv = bio_iter_iovec(bio, *iter);
+		unsigned int len = min(bv.bv_len, NVF_BLOCK_SIZE - done);
+		void *src = bvec_kmap_local(&bv);
+
+		memcpy_flushcache(dst + done, src, len);
+		crc = crc32c(crc, src, len);
+		kunmap_local(src);
+		bio_advance_iter_single(bio, iter, len);
+		done += len;
+	}
+	return crc;
+}
+
+/* Copy one block from NVM into the bio; -EIO on a media error. */
+static int nvf_copy_to_bio(struct bio *bio, struct bvec_iter *iter,
+			   const void *src)
+{
+	unsigned int done = 0;
+	int err = 0;
+
+	while (done < NVF_BLOCK_SIZE) {
+		struct bio_vec bv = bio_iter_iovec(bio, *iter);
+		unsigned int len = min(bv.bv_len, NVF_BLOCK_SIZE - done);
+		void *dst = bvec_kmap_local(&bv);
+
+		if (copy_mc_to_kernel(dst, src + done, len))
+			err = -EIO;
+		kunmap_local(dst);
+		flush_dcache_page(bv.bv_page);
+		bio_advance_iter_single(bio, iter, len);
+		done += len;
+	}
+	return err;
+}
+
+static int nvf_absorb_block(struct nvf_dev *dev, struct bio *bio,
+			    struct bvec_iter *iter, u64 block, u64 cgroup)
+{
+	struct nvf_tier *t = &dev->tier;
+	struct nvf_slot_info info = { .origin_block = block,
+				      .cgroup_id = cgroup };
+	struct nvf_slot_ondisk rec;
+	long slot = -1, old;
+	bool in_place;
+	void *prev;
+	int idx;
+
+	for (;;) {
+		idx = srcu_read_lock(&t->srcu);
+		info.seq = atomic64_read(&t->seq);
+		old = nvf_lookup(t, block);
+		in_place = old >= 0 && READ_ONCE(t->slots[old].seq) == info.seq;
+		if (in_place) {
+			if (slot >= 0)	/* taken before waiting: give back */
+				nvf_slot_release(dev, slot);
+			slot = old;
+			break;
+		}
+		if (slot < 0)
+			slot = nvf_slot_take(t);
+		if (slot >= 0)
+			break;
+		srcu_read_unlock(&t->srcu, idx);
+		slot = nvf_slot_wait(dev);
+	}
+
+	info.data_csum = nvf_copy_from_bio(nvf_slot_data(dev, slot), bio, iter);
+	nvf_slot_encode(&rec, dev->slot_seed, &info);
+	memcpy_flushcache(nvf_slot_rec(dev, slot), &rec, sizeof(rec));
+	/* this CPU's stores are ordered before any later commit store */
+	pmem_wmb();
+	WRITE_ONCE(t->written[info.seq & 1], true);
+	if (old >= 0)
+		atomic64_inc(&t->c.write_hits);
+	if (!in_place) {
+		struct nvf_slot *s = &t->slots[slot];
+
+		WRITE_ONCE(s->block, block);
+		WRITE_ONCE(s->cgroup, cgroup);
+		WRITE_ONCE(s->seq, info.seq);
+		prev = xa_store(nvf_shard(t, block), block, xa_mk_value(slot),
+				GFP_NOIO);
+		if (xa_is_err(prev)) {
+			srcu_read_unlock(&t->srcu, idx);
+			nvf_slot_invalidate(dev, slot);
+			pmem_wmb();
+			nvf_slot_release(dev, slot);
+			return xa_err(prev);
+		}
+		if (prev)	/* superseded: freed when this write commits */
+			llist_add(&t->slots[xa_to_value(prev)].node,
+				  &t->superseded[info.seq & 1]);
+	}
+	srcu_read_unlock(&t->srcu, idx);
+	return 0;
+}
+
+static bool nvf_any_in_nvm(struct nvf_dev *dev, struct bio *bio)
+{
+	u64 block = bio->bi_iter.bi_sector / NVF_BLOCK_SECTORS;
+	u64 end = bio_end_sector(bio) / NVF_BLOCK_SECTORS;
+
+	if (!percpu_counter_sum(&dev->tier.dirty))
+		return false;
+	for (; block < end; block++)
+		if (nvf_lookup(&dev->tier, block) >= 0)
+			return true;
+	return false;
+}
+
+/*
+ * The one place that decides whether a write is absorbed. A block that is
+ * in NVM is always updated there, whatever the mode: otherwise a later
+ * destage would overwrite newer data on the origin.
+ */
+static bool nvf_write_absorbs(struct nvf_dev *dev, struct bio *bio)
+{
+	if (READ_ONCE(dev->mode) == NVFLUSH_MODE_ABSORB &&
+	    !nvf_tier_degraded(dev))
+		return true;
+	return nvf_any_in_nvm(dev, bio);
+}
+
+static void nvf_tier_write(struct nvf_dev *dev, struct bio *bio)
+{
+	u64 block = bio->bi_iter.bi_sector / NVF_BLOCK_SECTORS;
+	u64 n = bio->bi_iter.bi_size / NVF_BLOCK_SIZE, i;
+	u64 cgroup = nvf_bio_cgroup_id(bio);
+	struct bvec_iter iter = bio->bi_iter;
+	struct nvf_tier *t = &dev->tier;
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++)
+		err = nvf_absorb_block(dev, bio, &iter, block + i, cgroup);
+	if (!err && (bio->bi_opf & REQ_FUA))
+		err = nvf_tier_commit(dev);
+	if (err) {
+		bio->bi_status = errno_to_blk_status(err);
+	} else {
+		atomic64_inc(&t->c.absorbed_writes);
+		atomic64_add(bio->bi_iter.bi_size, &t->c.absorbed_bytes);
+	}
+	if (nvf_tier_dirty(dev) >= t->high_wm)
+		nvf_destage_kick(dev);
+	bio_endio(bio);
+}
+
+/* Send blocks [first, first + n) of the bio to the origin, chained. */
+static void nvf_read_origin(struct nvf_dev *dev, struct bio *bio, u64 first,
+			    u64 n)
+{
+	struct bio *clone = bio_alloc_clone(dev->origin.bdev, bio, GFP_NOIO,
+					    &dev->bios);
+
+	bio_trim(clone, first * NVF_BLOCK_SECTORS, n * NVF_BLOCK_SECTORS);
+	bio_chain(clone, bio);
+	submit_bio_noacct(clone);
+}
+
+static void nvf_tier_read(struct nvf_dev *dev, struct bio *bio)
+{
+	u64 block = bio->bi_iter.bi_sector / NVF_BLOCK_SECTORS;
+	u64 n = bio->bi_iter.bi_size / NVF_BLOCK_SIZE, i, run = 0;
+	struct bvec_iter iter = bio->bi_iter;
+	struct nvf_tier *t = &dev->tier;
+	u64 hits = 0;
+	long slot;
+	int idx;
+
+	for (i = 0; i < n; i++) {
+		idx = srcu_read_lock(&t->srcu);
+		slot = nvf_lookup(t, block + i);
+		if (slot < 0) {
+			srcu_read_unlock(&t->srcu, idx);
+			bio_advance_iter(bio, &iter, NVF_BLOCK_SIZE);
+			continue;
+		}
+		if (i > run)
+			nvf_read_origin(dev, bio, run, i - run);
+		run = i + 1;
+		hits++;
+		if (nvf_copy_to_bio(bio, &iter, nvf_slot_data(dev, slot))) {
+			bio->bi_status = BLK_STS_IOERR;
+			nvf_tier_error(dev, "NVM read", -EIO);
+		}
+		srcu_read_unlock(&t->srcu, idx);
+	}
+	if (n > run)
+		nvf_read_origin(dev, bio, run, n - run);
+	atomic64_add(hits, &t->c.read_hits);
+	atomic64_add(n - hits, &t->c.read_misses);
+	bio_endio(bio);
+}
+
+/* An empty flush to the origin, completing before @bio does. */
+static void nvf_flush_origin_chained(struct nvf_dev *dev, struct bio *bio)
+{
+	struct bio *flush = bio_alloc(dev->origin.bdev, 0,
+				      REQ_OP_WRITE | REQ_PREFLUSH, GFP_NOIO);
+
+	bio_chain(flush, bio);
+	submit_bio_noacct(flush);
+}
+
+/**
+ * nvf_tier_handle() - handle a bio through the NVM tier
+ * @dev: the device
+ * @bio: a bio entering the device (already counted)
+ *
+ * Return: true if the bio was handled (and will complete), false if the
+ * caller passes it through to the origin unchanged.
+ */
+bool nvf_tier_handle(struct nvf_dev *dev, struct bio *bio)
+{
+	struct nvf_tier *t = &dev->tier;
+	bool absorb = false;
+
+	if (bio_op(bio) == REQ_OP_WRITE && bio_sectors(bio))
+		absorb = nvf_write_absorbs(dev, bio);
+	if ((bio_op(bio) == REQ_OP_WRITE || bio_op(bio) == REQ_OP_READ) &&
+	    ((bio->bi_iter.bi_sector | bio_sectors(bio)) &
+	     (NVF_BLOCK_SECTORS - 1))) {
+		bio_io_error(bio);	/* the queue limits forbid this */
+		return true;
+	}
+	if (bio->bi_opf & REQ_PREFLUSH) {
+		atomic64_inc(&t->c.flushes_absorbed);
+		if (nvf_tier_commit(dev)) {
+			bio_io_error(bio);
+			return true;
+		}
+		if (!atomic_xchg(&t->origin_dirty, 0)) {
+			atomic64_inc(&t->c.origin_flushes_avoided);
+			bio->bi_opf &= ~REQ_PREFLUSH;
+		} else {
+			atomic64_inc(&t->c.origin_flushes);
+			/* without data or going to the origin: the clone flushes */
+			if (!bio_sectors(bio))
+				return false;
+			if (!absorb) {
+				atomic_set(&t->origin_dirty, 1);
+				return false;
+			}
+			nvf_flush_origin_chained(dev, bio);
+			bio->bi_opf &= ~REQ_PREFLUSH;
+		}
+		if (!bio_sectors(bio)) {
+			bio_endio(bio);
+			return true;
+		}
+	}
+	switch (bio_op(bio)) {
+	case REQ_OP_WRITE:
+		if (absorb) {
+			nvf_tier_write(dev, bio);
+			return true;
+		}
+		atomic_set(&t->origin_dirty, 1);
+		return false;
+	case REQ_OP_READ:
+		if (!nvf_any_in_nvm(dev, bio)) {
+			atomic64_add(bio_sectors(bio) / NVF_BLOCK_SECTORS,
+				     &t->c.read_misses);
+			return false;
+		}
+		nvf_tier_read(dev, bio);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/**
+ * nvf_tier_commit() - make every completed absorbed write durable
+ * @dev: the device
+ *
+ * Context: process context; must not be called inside the tier's SRCU.
+ * Return: 0.
+ */
+int nvf_tier_commit(struct nvf_dev *dev)
+{
+	struct nvf_tier *t = &dev->tier;
+	struct llist_node *freed;
+	struct nvf_slot *s, *tmp;
+	__le64 le;
+	u64 seq;
+
+	mutex_lock(&t->commit_lock);
+	seq = atomic64_read(&t->seq);
+	if (!READ_ONCE(t->written[seq & 1])) {
+		mutex_unlock(&t->commit_lock);
+		return 0;
+	}
+	WRITE_ONCE(t->written[(seq + 1) & 1], false);
+	atomic64_set(&t->seq, seq + 1);
+	/* writers that may still use seq finish their slot writes */
+	synchronize_srcu_expedited(&t->srcu);
+	pmem_wmb();
+	le = cpu_to_le64(seq);
+	memcpy_flushcache(dev->nvm.kaddr + NVF_COMMIT_OFFSET, &le, sizeof(le));
+	pmem_wmb();
+	WRITE_ONCE(dev->commit_seq, seq);
+	atomic64_inc(&t->c.commits);
+
+	/* slots superseded by writes of seq: no reader can find them now */
+	freed = llist_del_all(&t->superseded[seq & 1]);
+	llist_for_each_entry(s, freed, node)
+		nvf_slot_invalidate(dev, s - t->slots);
+	pmem_wmb();
+	llist_for_each_entry_safe(s, tmp, freed, node)
+		nvf_slot_release(dev, s - t->slots);
+	mutex_unlock(&t->commit_lock);
+	return 0;
+}
+
+/* Rebuild the index from the committed records; free everything else. */
+static int nvf_tier_recover(struct nvf_dev *dev)
+{
+	u64 origin_blocks = bdev_nr_sectors(dev->origin.bdev) /
+			    NVF_BLOCK_SECTORS;
+	struct nvf_tier *t = &dev->tier;
+	struct nvf_slot_ondisk rec;
+	struct nvf_slot_info info;
+	u64 slot, recovered = 0, corrupt = 0;
+	unsigned long block;
+	void *e;
+	int st;
+
+	for (slot = 0; slot < t->nr_slots; slot++) {
+		long old;
+
+		if (copy_mc_to_kernel(&rec, nvf_slot_rec(dev, slot),
+				      sizeof(rec)))
+			return -EIO;
+		st = nvf_slot_decode(&rec, dev->slot_seed, dev->commit_seq,
+				     origin_blocks, &info);
+		if (st == NVF_SLOT_VALID &&
+		    crc32c(~0u, nvf_slot_data(dev, slot), NVF_BLOCK_SIZE) !=
+		    info.data_csum) {
+			corrupt++;
+			st = NVF_SLOT_TORN;
+		}
+		if (st != NVF_SLOT_VALID) {
+			if (rec.seq)
+				nvf_slot_invalidate(dev, slot);
+			continue;
+		}
+		old = nvf_lookup(t, info.origin_block);
+		if (old >= 0 && t->slots[old].seq > info.seq) {
+			nvf_slot_invalidate(dev, slot);
+			continue;
+		}
+		if (old >= 0) {
+			nvf_slot_invalidate(dev, old);
+			t->slots[old].seq = 0;
+		}
+		t->slots[slot] = (struct nvf_slot){ .block = info.origin_block,
+						    .seq = info.seq,
+						    .cgroup = info.cgroup_id };
+		e = xa_store(nvf_shard(t, info.origin_block),
+			     info.origin_block, xa_mk_value(slot), GFP_KERNEL);
+		if (xa_is_err(e))
+			return xa_err(e);
+		cond_resched();
+	}
+	pmem_wmb();
+	for (st = 0; st < NVF_INDEX_SHARDS; st++) {
+		xa_for_each(&t->index[st], block, e) {
+			sbitmap_set_bit(&t->free.sb, xa_to_value(e));
+			percpu_counter_inc(&t->dirty);
+			recovered++;
+		}
+	}
+	if (corrupt)
+		pr_err("%s: %llu committed blocks had bad data checksums and were dropped\n",
+		       dev->name, corrupt);
+	dev->recovered_blocks = recovered;
+	atomic64_set(&t->seq, dev->commit_seq + 1);
+	return 0;
+}
+
+/**
+ * nvf_tier_init() - set up the tier of a device whose NVM is loaded
+ * @dev: the device
+ *
+ * Return: 0 or a negative errno.
+ */
+int nvf_tier_init(struct nvf_dev *dev)
+{
+	struct nvf_tier *t = &dev->tier;
+	int i, err;
+
+	t->nr_slots = dev->sb.nr_slots;
+	t->high_wm = t->nr_slots / 2;
+	t->low_wm = t->nr_slots / 4;
+	for (i = 0; i < NVF_INDEX_SHARDS; i++)
+		xa_init(&t->index[i]);
+	init_waitqueue_head(&t->slot_wait);
+	init_waitqueue_head(&t->destage_wait);
+	init_waitqueue_head(&t->drained);
+	mutex_init(&t->commit_lock);
+	init_llist_head(&t->superseded[0]);
+	init_llist_head(&t->superseded[1]);
+	t->slots = kvcalloc(t->nr_slots, sizeof(*t->slots), GFP_KERNEL);
+	if (!t->slots)
+		return -ENOMEM;
+	err = init_srcu_struct(&t->srcu);
+	if (err)
+		goto out_slots;
+	err = percpu_counter_init(&t->dirty, 0, GFP_KERNEL);
+	if (err)
+		goto out_srcu;
+	err = sbitmap_queue_init_node(&t->free, t->nr_slots, -1, false,
+				      GFP_KERNEL, NUMA_NO_NODE);
+	if (err)
+		goto out_counter;
+	err = nvf_tier_recover(dev);
+	if (err)
+		goto out_free;
+	err = nvf_destage_start(dev);
+	if (err)
+		goto out_free;
+	return 0;
+
+out_free:
+	sbitmap_queue_free(&t->free);
+out_counter:
+	percpu_counter_destroy(&t->dirty);
+out_srcu:
+	cleanup_srcu_struct(&t->srcu);
+out_slots:
+	for (i = 0; i < NVF_INDEX_SHARDS; i++)
+		xa_destroy(&t->index[i]);
+	kvfree(t->slots);
+	t->slots = NULL;
+	return err;
+}
+
+/**
+ * nvf_tier_exit() - commit and tear down the tier of an idle device
+ * @dev: the device (no I/O in flight); dirty data stays in NVM
+ */
+void nvf_tier_exit(struct nvf_dev *dev)
+{
+	struct nvf_tier *t = &dev->tier;
+	int i;
+
+	if (!t->slots)
+		return;
+	nvf_destage_stop(dev);
+	nvf_tier_commit(dev);
+	sbitmap_queue_free(&t->free);
+	percpu_counter_destroy(&t->dirty);
+	cleanup_srcu_struct(&t->srcu);
+	for (i = 0; i < NVF_INDEX_SHARDS; i++)
+		xa_destroy(&t->index[i]);
+	kvfree(t->slots);
+	t->slots = NULL;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nvflush NVM tier: DRAM state of the slots, the block index, and the
+ * interfaces of the tier's files (tier.c: index, absorb, read, commit;
+ * destage.c: the destager).
+ */
+#ifndef NVF_TIER_H
+#define NVF_TIER_H
+
+#include <linux/kthread.h>
+#include <linux/llist.h>
+#include <linux/percpu_counter.h>
+#include <linux/sbitmap.h>
+#include <linux/srcu.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+struct nvf_dev;
+struct nvf_destage_batch;
+
+#define NVF_INDEX_SHARDS	16
+
+/* DRAM state of one data slot. */
+struct nvf_slot {
+	u64 block;		/* origin block held (valid while seq != 0) */
+	u64 seq;		/* sequence of its record; 0 = free */
+	u64 cgroup;		/* owner */
+	struct llist_node node;	/* on a superseded list */
+};
+
+/* Device-wide counters of the tier (atomic64: written off the hot path or
+ * once per bio).
+ */
+struct nvf_tier_counters {
+	atomic64_t absorbed_writes;
+	atomic64_t absorbed_bytes;
+	atomic64_t write_hits;		/* blocks updated that were in NVM */
+	atomic64_t read_hits;		/* blocks read from NVM */
+	atomic64_t read_misses;		/* blocks read from the origin */
+	atomic64_t flushes_absorbed;
+	atomic64_t origin_flushes;
+	atomic64_t origin_flushes_avoided;
+	atomic64_t commits;
+	atomic64_t destaged_bytes;
+	atomic64_t destage_batches;
+	atomic64_t destage_writes;	/* bios sent to the origin */
+	atomic64_t slot_wait_ns;	/* time writers waited for a slot */
+};
+
+struct nvf_tier {
+	struct nvf_slot *slots;
+	u64 nr_slots;
+	struct xarray index[NVF_INDEX_SHARDS];	/* block -> xa_mk_value(slot) */
+	struct sbitmap_queue free;		/* free slots */
+	struct percpu_counter dirty;		/* slots in use */
+	wait_queue_head_t slot_wait;		/* writers waiting for a slot */
+	atomic_t slot_waiters;
+	/* I/O that touches slots; commit and reclaim wait for it */
+	struct srcu_struct srcu;
+	atomic64_t seq;				/* sequence of new writes */
+	bool written[2];			/* a write used seq (by parity) */
+	struct llist_head superseded[2];	/* freed at commit of seq (parity) */
+	struct mutex commit_lock;
+	atomic_t origin_dirty;			/* bypass writes since origin flush */
+	unsigned long error;			/* first error, sticky (bit 0) */
+	/* destager */
+	struct task_struct *destager;
+	struct nvf_destage_batch *batch;
+	wait_queue_head_t destage_wait;
+	wait_queue_head_t drained;
+	bool draining;
+	u64 high_wm, low_wm;			/* in slots */
+	u64 cursor;				/* next block to consider */
+	struct nvf_tier_counters c;
+};
+
+/* ---- tier.c ---- */
+int nvf_tier_init(struct nvf_dev *dev);
+void nvf_tier_exit(struct nvf_dev *dev);
+bool nvf_tier_handle(struct nvf_dev *dev, struct bio *bio);
+int nvf_tier_commit(struct nvf_dev *dev);
+u64 nvf_tier_dirty(struct nvf_dev *dev);
+void nvf_tier_error(struct nvf_dev *dev, const char *what, int err);
+bool nvf_tier_degraded(struct nvf_dev *dev);
+void *nvf_slot_data(struct nvf_dev *dev, u64 slot);
+void nvf_slot_invalidate(struct nvf_dev *dev, u64 slot);
+void nvf_slot_release(struct nvf_dev *dev, u64 slot);
+
+/* ---- destage.c ---- */
+int nvf_destage_start(struct nvf_dev *dev);
+void nvf_destage_stop(struct nvf_dev *dev);
+void nvf_destage_kick(struct nvf_dev *dev);
+int nvf_destage_drain(struct nvf_dev *dev, bool wait);
+
+#endif /* NVF_TIER_H */

@@ -1,0 +1,9 @@
+# shellcheck shell=bash
+# Unloading leaves nothing behind.
+
+check_eq "module reference count back to 0" 0 "$(cat /sys/module/nvflush/refcnt)"
+check "rmmod nvflush" rmmod nvflush
+check "module is gone" test ! -e /sys/module/nvflush
+check "no nvflush block devices remain" bash -c '! ls /sys/block | grep -q nvflush'
+check_fails "without the module, nvflushctl says so" 1 "not loaded" \
+	nvfctl dev list
