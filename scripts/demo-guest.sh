@@ -9,6 +9,7 @@ echo "Converting the emulated NVDIMM to fsdax mode (DAX)"
 ndctl create-namespace -f -e namespace0.0 -m fsdax >/dev/null
 modprobe crc32c_generic 2>/dev/null || true
 modprobe libcrc32c
+modprobe ext4
 insmod "$NVF_KO"
 say ctl dev create demo --origin /dev/vda --nvm /dev/pmem0 --format
 say ctl dev show demo
