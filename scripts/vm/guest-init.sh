@@ -58,7 +58,7 @@ mount_retry -t 9p -o trans=virtio,version=9p2000.L,msize=$MSIZE,cache=none outdi
 	die "cannot mount the output share (9p tag outdir)"
 [ -r /out/vm.conf ] || die "no vm.conf in the output share"
 
-DIR="" NVDIMMS=0 DISKS=0 MODROOT=/ VMHOST=nvflush-vm
+DIR="" NVDIMMS=0 DISKS=0 MODROOT=/ VMHOST=nvflush-vm CWD=/
 while IFS='=' read -r k v; do
 	case $k in
 	DIR) DIR=$v ;;
@@ -66,6 +66,7 @@ while IFS='=' read -r k v; do
 	DISKS) DISKS=$v ;;
 	MODROOT) MODROOT=$v ;;
 	HOSTNAME) VMHOST=$v ;;
+	CWD) CWD=$v ;;
 	esac
 done </out/vm.conf
 [ -n "$DIR" ] || die "vm.conf has no DIR"
@@ -84,10 +85,22 @@ ln -sfn /proc/self/fd "$R/dev/fd"
 ln -sfn /proc/self/fd/0 "$R/dev/stdin"
 ln -sfn /proc/self/fd/1 "$R/dev/stdout"
 ln -sfn /proc/self/fd/2 "$R/dev/stderr"
+# The host's working directory stays visible even if it lies under a folder
+# that gets a fresh tmpfs: set it aside, mount the tmpfs, move it back.
+keep=""
+case "$CWD/" in /tmp/* | /run/* | /var/tmp/*) keep=1 ;; esac
+if [ -n "$keep" ]; then
+	mkdir -p /keepcwd && mount --bind "$R$CWD" /keepcwd ||
+		die "cannot keep the working directory $CWD"
+fi
 mount -t tmpfs -o mode=1777 tmpfs "$R/tmp" || die "mount /tmp"
 mount -t tmpfs -o mode=0755 tmpfs "$R/run" || die "mount /run"
 mkdir -p "$R/run/lock" && chmod 1777 "$R/run/lock"
 [ -d "$R/var/tmp" ] && mount -t tmpfs -o mode=1777 tmpfs "$R/var/tmp"
+if [ -n "$keep" ]; then
+	mkdir -p "$R$CWD" && mount --move /keepcwd "$R$CWD" ||
+		die "cannot restore the working directory $CWD"
+fi
 mount -t cgroup2 -o nsdelegate cgroup2 "$R/sys/fs/cgroup" || die "mount cgroup2"
 mount -t debugfs debugfs "$R/sys/kernel/debug" || say "no debugfs"
 [ -d "$R/sys/kernel/tracing" ] && mount -t tracefs tracefs "$R/sys/kernel/tracing" 2>/dev/null

@@ -110,9 +110,10 @@ esac
 cwd=$(pwd -P)
 case $cwd/ in
 "$out"/*) ;;
-/tmp/* | /run/* | /var/tmp/* | /dev/*)
-	vm_die "the current directory $cwd is hidden in the guest (it gets a fresh tmpfs there); run from elsewhere or under --out" ;;
+/dev/*)
+	vm_die "the current directory $cwd is hidden in the guest; run from elsewhere or under --out" ;;
 esac
+# (a directory under /tmp, /run or /var/tmp is kept visible by the guest init)
 
 exec 8>"$out/.run.lock"
 flock -n 8 || vm_die "another run.sh is using $out"
@@ -232,6 +233,7 @@ echo >>"$out/qemu.cmd"
 	echo "DISKS=$n_disk"
 	echo "MODROOT=$KMODROOT"
 	echo "HOSTNAME=nvflush-vm"
+	echo "CWD=$cwd"
 } >"$out/vm.conf"
 {
 	echo "#!/bin/bash"
