@@ -11,6 +11,7 @@ help:
 	@echo "make style     checkpatch, sparse, W=1, kernel-doc, UAPI, clang-format"
 	@echo "make uapi      regenerate kmod/uapi/linux/nvflush.h from the spec"
 	@echo "make torture   power cuts: CUTS=200 KERNEL=6.1 (kill -9 of qemu, recover, verify)"
+	@echo "make bench-quick  fsync latency: bare origin vs dm-writecache vs nvflush (6.1 VM)"
 	@echo "make check     all of the above from a fresh machine (the test command)"
 	@echo "make demo      a demo on the emulated NVDIMM (6.1 VM)"
 	@echo "make clean     remove build/"
@@ -42,6 +43,9 @@ KERNEL ?= 6.1
 torture: kmod ctl
 	tests/powercut/run.sh $(KERNEL) $(CUTS)
 
+bench-quick:
+	scripts/bench-quick.sh
+
 check:
 	scripts/check.sh
 
@@ -51,4 +55,4 @@ demo:
 clean:
 	rm -rf build
 
-.PHONY: help deps kmod ctl unit vmtest style uapi torture check demo clean
+.PHONY: help deps kmod ctl unit vmtest style uapi torture bench-quick check demo clean

@@ -23,6 +23,13 @@ static void nvf_clone_endio(struct bio *clone)
 	struct bio *bio = io->orig;
 
 	bio->bi_status = clone->bi_status;
+	/*
+	 * A write completed on the origin: the next flush must flush the
+	 * origin. Set on completion, not submission, so that a flush racing
+	 * with this write cannot clear it before the write is done.
+	 */
+	if (bio_op(bio) == REQ_OP_WRITE && bio_sectors(bio))
+		atomic_set(&dev->tier.origin_dirty, 1);
 	bio_end_io_acct(bio, io->start);
 	bio_put(clone);
 	bio_endio(bio);
@@ -90,8 +97,9 @@ int nvf_io_init(struct nvf_dev *dev)
 			      GFP_KERNEL);
 	if (err)
 		return err;
+	/* a read split between NVM and origin allocates several clones */
 	err = bioset_init(&dev->bios, BIO_POOL_SIZE,
-			  offsetof(struct nvf_io, clone), 0);
+			  offsetof(struct nvf_io, clone), BIOSET_NEED_RESCUER);
 	if (err)
 		percpu_ref_exit(&dev->inflight);
 	return err;

@@ -257,8 +257,7 @@ static bool nvf_any_in_nvm(struct nvf_dev *dev, struct bio *bio)
 	u64 block = bio->bi_iter.bi_sector / NVF_BLOCK_SECTORS;
 	u64 end = bio_end_sector(bio) / NVF_BLOCK_SECTORS;
 
-	if (!percpu_counter_sum(&dev->tier.dirty))
-		return false;
+	/* lock-free lookups; an exact "anything dirty?" would take a lock */
 	for (; block < end; block++)
 		if (nvf_lookup(&dev->tier, block) >= 0)
 			return true;
@@ -297,7 +296,7 @@ static void nvf_tier_write(struct nvf_dev *dev, struct bio *bio)
 		atomic64_inc(&t->c.absorbed_writes);
 		atomic64_add(bio->bi_iter.bi_size, &t->c.absorbed_bytes);
 	}
-	if (nvf_tier_dirty(dev) >= t->high_wm)
+	if (percpu_counter_read_positive(&t->dirty) >= t->high_wm)
 		nvf_destage_kick(dev);
 	bio_endio(bio);
 }
@@ -394,10 +393,8 @@ bool nvf_tier_handle(struct nvf_dev *dev, struct bio *bio)
 			/* without data or going to the origin: the clone flushes */
 			if (!bio_sectors(bio))
 				return false;
-			if (!absorb) {
-				atomic_set(&t->origin_dirty, 1);
+			if (!absorb)
 				return false;
-			}
 			nvf_flush_origin_chained(dev, bio);
 			bio->bi_opf &= ~REQ_PREFLUSH;
 		}
@@ -412,8 +409,7 @@ bool nvf_tier_handle(struct nvf_dev *dev, struct bio *bio)
 			nvf_tier_write(dev, bio);
 			return true;
 		}
-		atomic_set(&t->origin_dirty, 1);
-		return false;
+		return false;	/* origin_dirty is set when it completes */
 	case REQ_OP_READ:
 		if (!nvf_any_in_nvm(dev, bio)) {
 			atomic64_add(bio_sectors(bio) / NVF_BLOCK_SECTORS,
@@ -449,6 +445,7 @@ int nvf_tier_commit(struct nvf_dev *dev)
 		return 0;
 	}
 	WRITE_ONCE(t->written[(seq + 1) & 1], false);
+	smp_wmb();	/* the reset is seen before the new sequence */
 	atomic64_set(&t->seq, seq + 1);
 	/* writers that may still use seq finish their slot writes */
 	synchronize_srcu_expedited(&t->srcu);
