@@ -206,7 +206,9 @@ static int nvf_cmd_dev_create(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
-static int nvf_cmd_dev_destroy(struct sk_buff *skb, struct genl_info *info)
+/* Run @op on the device named by the request, under nvf_devs_lock. */
+static int nvf_do_dev(struct genl_info *info,
+		      int (*op)(struct nvf_dev *dev, struct genl_info *info))
 {
 	struct nvf_dev *dev;
 	int err = -ENODEV;
@@ -216,58 +218,52 @@ static int nvf_cmd_dev_destroy(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&nvf_devs_lock);
 	dev = nvf_lookup(info);
 	if (dev)
-		err = nvf_dev_destroy(dev, info->extack);
+		err = op(dev, info);
 	mutex_unlock(&nvf_devs_lock);
 	return err;
+}
+
+static int nvf_op_destroy(struct nvf_dev *dev, struct genl_info *info)
+{
+	return nvf_dev_destroy(dev, info->extack);
+}
+
+static int nvf_op_get(struct nvf_dev *dev, struct genl_info *info)
+{
+	return nvf_reply_dev(info, dev);
+}
+
+static int nvf_op_set(struct nvf_dev *dev, struct genl_info *info)
+{
+	WRITE_ONCE(dev->mode, nla_get_u32(info->attrs[NVFLUSH_A_DEV_MODE]));
+	return 0;
+}
+
+static int nvf_op_drain(struct nvf_dev *dev, struct genl_info *info)
+{
+	return nvf_destage_drain(dev, false);
+}
+
+static int nvf_cmd_dev_destroy(struct sk_buff *skb, struct genl_info *info)
+{
+	return nvf_do_dev(info, nvf_op_destroy);
 }
 
 static int nvf_cmd_dev_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nvf_dev *dev;
-	int err = -ENODEV;
-
-	if (GENL_REQ_ATTR_CHECK(info, NVFLUSH_A_DEV_NAME))
-		return -EINVAL;
-	mutex_lock(&nvf_devs_lock);
-	dev = nvf_lookup(info);
-	if (dev)
-		err = nvf_reply_dev(info, dev);
-	mutex_unlock(&nvf_devs_lock);
-	return err;
+	return nvf_do_dev(info, nvf_op_get);
 }
 
 static int nvf_cmd_dev_set(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nvf_dev *dev;
-	int err = -ENODEV;
-
-	if (GENL_REQ_ATTR_CHECK(info, NVFLUSH_A_DEV_NAME) ||
-	    GENL_REQ_ATTR_CHECK(info, NVFLUSH_A_DEV_MODE))
+	if (GENL_REQ_ATTR_CHECK(info, NVFLUSH_A_DEV_MODE))
 		return -EINVAL;
-	mutex_lock(&nvf_devs_lock);
-	dev = nvf_lookup(info);
-	if (dev) {
-		WRITE_ONCE(dev->mode,
-			   nla_get_u32(info->attrs[NVFLUSH_A_DEV_MODE]));
-		err = 0;
-	}
-	mutex_unlock(&nvf_devs_lock);
-	return err;
+	return nvf_do_dev(info, nvf_op_set);
 }
 
 static int nvf_cmd_dev_drain(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nvf_dev *dev;
-	int err = -ENODEV;
-
-	if (GENL_REQ_ATTR_CHECK(info, NVFLUSH_A_DEV_NAME))
-		return -EINVAL;
-	mutex_lock(&nvf_devs_lock);
-	dev = nvf_lookup(info);
-	if (dev)
-		err = nvf_destage_drain(dev, false);
-	mutex_unlock(&nvf_devs_lock);
-	return err;
+	return nvf_do_dev(info, nvf_op_drain);
 }
 
 /* Dump cursors: args[0] = next device index, args[1] = next cgroup id. */
