@@ -26,4 +26,3 @@ else
 	check "discard is refused when the origin has none" \
 		sh -c '! blkdiscard -o 128M -l 1M /dev/nvflush0'
 fi
-NVF_SUM=$(dd if=/dev/nvflush0 bs=1M count=96 status=none | md5sum)

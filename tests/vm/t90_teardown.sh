@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Destroy and unload leave nothing behind and release the lower devices.
 
+NVF_SUM=$(dd if=/dev/nvflush0 bs=1M count=96 iflag=direct status=none | md5sum)
 check "drain d0" nvfctl dev drain d0 --timeout 120
 check_eq "nothing dirty after the drain" 0 "$(dev_field d0 dirty_blocks)"
 check "destroy d0" nvfctl dev destroy d0
