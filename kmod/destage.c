@@ -9,6 +9,16 @@
  * the low watermark), when a writer waits for a free slot, and when a drain
  * is requested (until nothing is dirty). After an origin error it latches
  * the degraded state, keeps the data in NVM and retries once a second.
+ *
+ * Pacing: with a rate cap, a batch of B bytes takes at least B / cap
+ * seconds. Between the watermarks it also yields to foreground I/O: while
+ * bios arrived in the last NVF_FG_IDLE_MS it pauses, until the NVM is
+ * NVF_PRESSURE_PCT of the way from the high watermark to full. Neither
+ * applies while a writer waits for a free slot.
+ *
+ * It also frees the slots that commits superseded, after an SRCU grace
+ * period (no reader can still be copying them): a commit never waits for
+ * one.
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
@@ -20,6 +30,8 @@
 #include "nvflush.h"
 
 #define NVF_DESTAGE_BATCH	256	/* blocks per batch (1 MiB) */
+#define NVF_FG_IDLE_MS		10	/* foreground idle after this */
+#define NVF_PRESSURE_PCT	50	/* of the room above the high watermark */
 
 struct nvf_destage_entry {
 	u64 block;
@@ -128,7 +140,7 @@ static int nvf_destage_write(struct nvf_dev *dev, struct nvf_destage_batch *b)
 	if (atomic_dec_and_test(&b->pending))
 		complete(&b->done);
 	wait_for_completion(&b->done);
-	atomic64_add(bios, &t->c.destage_writes);
+	this_cpu_add(t->pc->destage_writes, bios);
 	if (b->status)
 		return blk_status_to_errno(b->status);
 	return blkdev_issue_flush(dev->origin.bdev);
@@ -168,6 +180,23 @@ static void nvf_destage_put_pages(struct nvf_destage_batch *b)
 		__free_page(b->e[i].page);
 }
 
+/*
+ * Free the slots superseded by committed writes, once no reader that found
+ * them before they left the index can still be copying them.
+ */
+static void nvf_destage_reclaim(struct nvf_dev *dev)
+{
+	struct nvf_tier *t = &dev->tier;
+	struct llist_node *list = llist_del_all(&t->reclaim);
+	struct nvf_slot *s, *tmp;
+
+	if (!list)
+		return;
+	synchronize_srcu(&t->srcu);
+	llist_for_each_entry_safe(s, tmp, list, node)
+		nvf_slot_release(dev, s - t->slots);
+}
+
 /* One batch. Returns the number of blocks destaged, or a negative errno. */
 static int nvf_destage_batch(struct nvf_dev *dev, struct nvf_destage_batch *b)
 {
@@ -176,6 +205,7 @@ static int nvf_destage_batch(struct nvf_dev *dev, struct nvf_destage_batch *b)
 	int err;
 
 	nvf_tier_commit(dev);	/* uncommitted blocks cannot be destaged */
+	nvf_destage_reclaim(dev);
 	nvf_destage_collect(dev, b);
 	if (!b->n)
 		nvf_destage_collect(dev, b);	/* wrapped around */
@@ -190,9 +220,15 @@ static int nvf_destage_batch(struct nvf_dev *dev, struct nvf_destage_batch *b)
 	}
 	n = b->n;
 	nvf_destage_free(dev, b);
-	atomic64_add((u64)n * NVF_BLOCK_SIZE, &t->c.destaged_bytes);
-	atomic64_inc(&t->c.destage_batches);
+	this_cpu_add(t->pc->destaged_bytes, (u64)n * NVF_BLOCK_SIZE);
+	this_cpu_add(t->pc->destage_batches, 1);
 	return n;
+}
+
+/* Writers wait for a slot, or a drain runs: no pacing then. */
+static bool nvf_destage_urgent(struct nvf_tier *t)
+{
+	return atomic_read(&t->slot_waiters) || READ_ONCE(t->draining);
 }
 
 static bool nvf_destage_wanted(struct nvf_dev *dev, bool running)
@@ -202,8 +238,47 @@ static bool nvf_destage_wanted(struct nvf_dev *dev, bool running)
 
 	if (!dirty)
 		return false;
-	return READ_ONCE(t->draining) || wq_has_sleeper(&t->slot_wait) ||
-	       dirty >= t->high_wm || (running && dirty > t->low_wm);
+	return nvf_destage_urgent(t) || dirty >= READ_ONCE(t->high_wm) ||
+	       (running && dirty > READ_ONCE(t->low_wm));
+}
+
+/* Sleep up to @ms, or until a writer waits for a slot or a stop. */
+static void nvf_destage_pause(struct nvf_tier *t, u64 ms)
+{
+	wait_event_interruptible_timeout(t->destage_wait,
+					 kthread_should_stop() ||
+					 atomic_read(&t->slot_waiters),
+					 msecs_to_jiffies(ms));
+}
+
+/* Whether to yield to foreground I/O before the next batch. */
+static bool nvf_destage_yield(struct nvf_dev *dev)
+{
+	struct nvf_tier *t = &dev->tier;
+	u64 high = READ_ONCE(t->high_wm);
+	u64 pressure = high + div_u64((t->nr_slots - high) * NVF_PRESSURE_PCT,
+				      100);
+	unsigned long idle = READ_ONCE(t->fg_stamp) +
+			     msecs_to_jiffies(NVF_FG_IDLE_MS);
+
+	return !nvf_destage_urgent(t) && time_before_eq(jiffies, idle) &&
+	       nvf_tier_dirty(dev) < pressure;
+}
+
+/* Hold the rate cap: @bytes went out in the batch that began at @start. */
+static void nvf_destage_pace(struct nvf_dev *dev, u64 bytes, u64 start)
+{
+	struct nvf_tier *t = &dev->tier;
+	u64 cap = READ_ONCE(t->rate_cap), want, took;
+
+	if (!cap || atomic_read(&t->slot_waiters))
+		return;
+	want = div64_u64(bytes * NSEC_PER_SEC, cap);
+	took = ktime_get_ns() - start;
+	if (want <= took)
+		return;
+	nvf_destage_pause(t, div_u64(want - took, NSEC_PER_MSEC) + 1);
+	this_cpu_add(t->pc->destage_throttle_ns, ktime_get_ns() - start - took);
 }
 
 static int nvf_destage_thread(void *data)
@@ -211,6 +286,7 @@ static int nvf_destage_thread(void *data)
 	struct nvf_dev *dev = data;
 	struct nvf_tier *t = &dev->tier;
 	struct nvf_destage_batch *b = t->batch;
+	u64 start;
 	int ret;
 
 	while (!kthread_should_stop()) {
@@ -218,7 +294,14 @@ static int nvf_destage_thread(void *data)
 						 kthread_should_stop() ||
 						 nvf_destage_wanted(dev, false),
 						 HZ);
+		nvf_destage_reclaim(dev);
 		while (!kthread_should_stop() && nvf_destage_wanted(dev, true)) {
+			if (nvf_destage_yield(dev)) {
+				this_cpu_add(t->pc->destage_backoffs, 1);
+				nvf_destage_pause(t, NVF_FG_IDLE_MS);
+				continue;
+			}
+			start = ktime_get_ns();
 			ret = nvf_destage_batch(dev, b);
 			if (ret < 0) {
 				msleep_interruptible(1000);
@@ -226,8 +309,10 @@ static int nvf_destage_thread(void *data)
 			}
 			if (!ret)
 				break;
+			nvf_destage_pace(dev, (u64)ret * NVF_BLOCK_SIZE, start);
 			cond_resched();
 		}
+		nvf_destage_reclaim(dev);
 		if (READ_ONCE(t->draining) && !nvf_tier_dirty(dev)) {
 			WRITE_ONCE(t->draining, false);
 			wake_up_all(&t->drained);

@@ -16,6 +16,12 @@ struct nvf_io {
 	struct bio clone;	/* must be last */
 };
 
+/* Whether a status from the origin is a device failure (latches). */
+static bool nvf_origin_failed(blk_status_t status)
+{
+	return status && status != BLK_STS_NOTSUPP && status != BLK_STS_AGAIN;
+}
+
 static void nvf_clone_endio(struct bio *clone)
 {
 	struct nvf_io *io = container_of(clone, struct nvf_io, clone);
@@ -26,10 +32,15 @@ static void nvf_clone_endio(struct bio *clone)
 	/*
 	 * A write completed on the origin: the next flush must flush the
 	 * origin. Set on completion, not submission, so that a flush racing
-	 * with this write cannot clear it before the write is done.
+	 * with this write cannot clear it before the write is done. A failed
+	 * flush leaves the origin's cache unflushed: mark it again.
 	 */
-	if (bio_op(bio) == REQ_OP_WRITE && bio_sectors(bio))
+	if ((bio_op(bio) == REQ_OP_WRITE && bio_sectors(bio)) ||
+	    (clone->bi_status && (clone->bi_opf & REQ_PREFLUSH)))
 		atomic_set(&dev->tier.origin_dirty, 1);
+	if (nvf_origin_failed(clone->bi_status))
+		nvf_tier_error(dev, op_is_write(bio_op(bio)) ? "origin write" :
+			       "origin read", blk_status_to_errno(clone->bi_status));
 	bio_end_io_acct(bio, io->start);
 	bio_put(clone);
 	bio_endio(bio);

@@ -23,9 +23,12 @@ static const struct nla_policy nvf_dev_create_policy[NVFLUSH_A_DEV_MODE + 1] = {
 	[NVFLUSH_A_DEV_MODE] = NLA_POLICY_MAX(NLA_U32, NVFLUSH_MODE_BYPASS),
 };
 
-static const struct nla_policy nvf_dev_set_policy[NVFLUSH_A_DEV_MODE + 1] = {
+static const struct nla_policy nvf_dev_set_policy[NVFLUSH_A_DEV_DESTAGE_RATE + 1] = {
 	[NVFLUSH_A_DEV_NAME] = { .type = NLA_NUL_STRING },
 	[NVFLUSH_A_DEV_MODE] = NLA_POLICY_MAX(NLA_U32, NVFLUSH_MODE_BYPASS),
+	[NVFLUSH_A_DEV_HIGH_WATERMARK] = NLA_POLICY_RANGE(NLA_U32, 1, 100),
+	[NVFLUSH_A_DEV_LOW_WATERMARK] = NLA_POLICY_MAX(NLA_U32, 99),
+	[NVFLUSH_A_DEV_DESTAGE_RATE] = { .type = NLA_U64 },
 };
 
 static const struct nla_policy nvf_dev_name_policy[NVFLUSH_A_DEV_NAME + 1] = {
@@ -85,35 +88,48 @@ static struct nvf_dev *nvf_lookup(struct genl_info *info)
 
 static int nvf_fill_tier(struct sk_buff *skb, struct nvf_dev *dev)
 {
-	const struct nvf_tier_counters *c = &dev->tier.c;
-	const struct {
-		int attr;
-		u64 val;
-	} v[] = {
-		{ NVFLUSH_A_DEV_DIRTY_BLOCKS, nvf_tier_dirty(dev) },
-		{ NVFLUSH_A_DEV_COMMIT_SEQ, READ_ONCE(dev->commit_seq) },
-		{ NVFLUSH_A_DEV_ABSORBED_WRITES, atomic64_read(&c->absorbed_writes) },
-		{ NVFLUSH_A_DEV_ABSORBED_BYTES, atomic64_read(&c->absorbed_bytes) },
-		{ NVFLUSH_A_DEV_WRITE_HITS, atomic64_read(&c->write_hits) },
-		{ NVFLUSH_A_DEV_READ_HITS, atomic64_read(&c->read_hits) },
-		{ NVFLUSH_A_DEV_READ_MISSES, atomic64_read(&c->read_misses) },
-		{ NVFLUSH_A_DEV_FLUSHES_ABSORBED, atomic64_read(&c->flushes_absorbed) },
-		{ NVFLUSH_A_DEV_ORIGIN_FLUSHES, atomic64_read(&c->origin_flushes) },
-		{ NVFLUSH_A_DEV_ORIGIN_FLUSHES_AVOIDED,
-		  atomic64_read(&c->origin_flushes_avoided) },
-		{ NVFLUSH_A_DEV_COMMITS, atomic64_read(&c->commits) },
-		{ NVFLUSH_A_DEV_DESTAGED_BYTES, atomic64_read(&c->destaged_bytes) },
-		{ NVFLUSH_A_DEV_DESTAGE_BATCHES, atomic64_read(&c->destage_batches) },
-		{ NVFLUSH_A_DEV_DESTAGE_WRITES, atomic64_read(&c->destage_writes) },
-		{ NVFLUSH_A_DEV_SLOT_WAIT_USEC,
-		  div_u64(atomic64_read(&c->slot_wait_ns), NSEC_PER_USEC) },
-	};
+	const struct nvf_tier *t = &dev->tier;
+	struct nvf_tier_counters c;
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(v); i++)
-		if (nla_put_u64_64bit(skb, v[i].attr, v[i].val,
-				      NVFLUSH_A_DEV_PAD))
-			return -EMSGSIZE;
+	nvf_tier_counters(dev, &c);
+	{
+		const struct {
+			int attr;
+			u64 val;
+		} v[] = {
+			{ NVFLUSH_A_DEV_DIRTY_BLOCKS, nvf_tier_dirty(dev) },
+			{ NVFLUSH_A_DEV_COMMIT_SEQ, READ_ONCE(dev->commit_seq) },
+			{ NVFLUSH_A_DEV_ABSORBED_WRITES, c.absorbed_writes },
+			{ NVFLUSH_A_DEV_ABSORBED_BYTES, c.absorbed_bytes },
+			{ NVFLUSH_A_DEV_WRITE_HITS, c.write_hits },
+			{ NVFLUSH_A_DEV_READ_HITS, c.read_hits },
+			{ NVFLUSH_A_DEV_READ_MISSES, c.read_misses },
+			{ NVFLUSH_A_DEV_FLUSHES_ABSORBED, c.flushes_absorbed },
+			{ NVFLUSH_A_DEV_ORIGIN_FLUSHES, c.origin_flushes },
+			{ NVFLUSH_A_DEV_ORIGIN_FLUSHES_AVOIDED,
+			  c.origin_flushes_avoided },
+			{ NVFLUSH_A_DEV_COMMITS, c.commits },
+			{ NVFLUSH_A_DEV_DESTAGED_BYTES, c.destaged_bytes },
+			{ NVFLUSH_A_DEV_DESTAGE_BATCHES, c.destage_batches },
+			{ NVFLUSH_A_DEV_DESTAGE_WRITES, c.destage_writes },
+			{ NVFLUSH_A_DEV_SLOT_WAIT_USEC,
+			  div_u64(c.slot_wait_ns, NSEC_PER_USEC) },
+			{ NVFLUSH_A_DEV_DESTAGE_BACKOFFS, c.destage_backoffs },
+			{ NVFLUSH_A_DEV_DESTAGE_THROTTLE_USEC,
+			  div_u64(c.destage_throttle_ns, NSEC_PER_USEC) },
+			{ NVFLUSH_A_DEV_DESTAGE_RATE, READ_ONCE(t->rate_cap) },
+		};
+
+		for (i = 0; i < ARRAY_SIZE(v); i++)
+			if (nla_put_u64_64bit(skb, v[i].attr, v[i].val,
+					      NVFLUSH_A_DEV_PAD))
+				return -EMSGSIZE;
+	}
+	if (nla_put_u32(skb, NVFLUSH_A_DEV_HIGH_WATERMARK,
+			READ_ONCE(t->high_pct)) ||
+	    nla_put_u32(skb, NVFLUSH_A_DEV_LOW_WATERMARK, READ_ONCE(t->low_pct)))
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -233,9 +249,28 @@ static int nvf_op_get(struct nvf_dev *dev, struct genl_info *info)
 	return nvf_reply_dev(info, dev);
 }
 
+/* Validate every setting first: a refused request changes nothing. */
 static int nvf_op_set(struct nvf_dev *dev, struct genl_info *info)
 {
-	WRITE_ONCE(dev->mode, nla_get_u32(info->attrs[NVFLUSH_A_DEV_MODE]));
+	struct nlattr *high_a = info->attrs[NVFLUSH_A_DEV_HIGH_WATERMARK];
+	struct nlattr *low_a = info->attrs[NVFLUSH_A_DEV_LOW_WATERMARK];
+	struct nlattr *mode_a = info->attrs[NVFLUSH_A_DEV_MODE];
+	struct nlattr *rate_a = info->attrs[NVFLUSH_A_DEV_DESTAGE_RATE];
+	struct nvf_tier *t = &dev->tier;
+	u32 high = high_a ? nla_get_u32(high_a) : READ_ONCE(t->high_pct);
+	u32 low = low_a ? nla_get_u32(low_a) : READ_ONCE(t->low_pct);
+
+	if (low >= high) {
+		NL_SET_ERR_MSG_ATTR(info->extack, low_a ? low_a : high_a,
+				    "low-watermark must be below high-watermark");
+		return -EINVAL;
+	}
+	if ((high_a || low_a) && nvf_tier_set_watermarks(dev, high, low))
+		return -EINVAL;	/* not reached: checked above */
+	if (rate_a)
+		WRITE_ONCE(t->rate_cap, nla_get_u64(rate_a));
+	if (mode_a)
+		WRITE_ONCE(dev->mode, nla_get_u32(mode_a));
 	return 0;
 }
 
@@ -256,8 +291,14 @@ static int nvf_cmd_dev_get(struct sk_buff *skb, struct genl_info *info)
 
 static int nvf_cmd_dev_set(struct sk_buff *skb, struct genl_info *info)
 {
-	if (GENL_REQ_ATTR_CHECK(info, NVFLUSH_A_DEV_MODE))
+	if (!info->attrs[NVFLUSH_A_DEV_MODE] &&
+	    !info->attrs[NVFLUSH_A_DEV_HIGH_WATERMARK] &&
+	    !info->attrs[NVFLUSH_A_DEV_LOW_WATERMARK] &&
+	    !info->attrs[NVFLUSH_A_DEV_DESTAGE_RATE]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "nothing to set: give mode, a watermark or destage-rate");
 		return -EINVAL;
+	}
 	return nvf_do_dev(info, nvf_op_set);
 }
 

@@ -8,18 +8,20 @@
  *   lock-free, stores take one shard's lock;
  * - free slots come from an sbitmap_queue;
  * - every access to slot contents happens inside an SRCU read section; a
- *   commit and the reclaim of a slot wait for the sections that could still
- *   use it (synchronize_srcu), so a slot is never reused under a reader or
- *   a writer;
+ *   slot is reused only after a grace period (the destager does that, off
+ *   the I/O path), so a slot is never reused under a reader or a writer;
  * - writes are tagged with the current sequence. A write whose block is
  *   already in a slot written at the same sequence (not yet committed)
  *   updates that slot in place; otherwise it takes a new slot, and the old
- *   one (committed) is freed when the new write is committed. A commit
- *   advances the sequence first, waits for the writers of the old one, then
- *   stores it as the commit sequence (format.h, Documentation/format.md).
+ *   one (committed) is freed once the new write is committed. A commit
+ *   advances the sequence first, waits for the writers of the old one (per
+ *   CPU enter/exit counts of that sequence's parity: no grace period, no
+ *   wait at all when no write is in flight), then stores it as the commit
+ *   sequence (format.h, Documentation/format.md).
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
+#include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/ktime.h>
 #include <linux/slab.h>
@@ -37,6 +39,62 @@ static long nvf_lookup(struct nvf_tier *t, u64 block)
 	void *e = xa_load(nvf_shard(t, block), block);
 
 	return e ? (long)xa_to_value(e) : -1;
+}
+
+/*
+ * Enter the writers of the current sequence and return it. Pairs with
+ * nvf_writers_wait(): either the commit that advances the sequence sees
+ * this entry, or this writer sees the new sequence and enters that one.
+ */
+static u64 nvf_writer_enter(struct nvf_tier *t)
+{
+	u64 seq;
+
+	for (;;) {
+		seq = atomic64_read(&t->seq);
+		this_cpu_inc(t->writers->enter[seq & 1]);
+		smp_mb();	/* the entry before the check; pairs with W1 */
+		if (likely(atomic64_read(&t->seq) == seq))
+			return seq;
+		smp_mb();	/* the entry before its exit */
+		this_cpu_inc(t->writers->exit[seq & 1]);
+	}
+}
+
+/* Leave the writers of @seq; the slot stores are fenced already. */
+static void nvf_writer_exit(struct nvf_tier *t, u64 seq)
+{
+	smp_mb();	/* the slot stores before the exit; pairs with W2 */
+	this_cpu_inc(t->writers->exit[seq & 1]);
+}
+
+/* Whether every writer that entered parity @p has left it. */
+static bool nvf_writers_idle(struct nvf_tier *t, unsigned int p)
+{
+	unsigned long enter = 0, exit = 0;
+	int cpu;
+
+	/* exits first: an exit counted implies its entry is counted below */
+	for_each_possible_cpu(cpu)
+		exit += READ_ONCE(per_cpu_ptr(t->writers, cpu)->exit[p]);
+	smp_mb();	/* W2 */
+	for_each_possible_cpu(cpu)
+		enter += READ_ONCE(per_cpu_ptr(t->writers, cpu)->enter[p]);
+	return enter == exit;
+}
+
+/* After the sequence moved past @seq: wait for its last writers. */
+static void nvf_writers_wait(struct nvf_tier *t, u64 seq)
+{
+	unsigned int spins = 0;
+
+	smp_mb();	/* W1: the new sequence before the counts */
+	while (!nvf_writers_idle(t, seq & 1)) {
+		if (++spins < 16)
+			cpu_relax();
+		else
+			usleep_range(5, 20);	/* a writer may sleep in xa_store */
+	}
 }
 
 /**
@@ -102,6 +160,49 @@ u64 nvf_tier_dirty(struct nvf_dev *dev)
 }
 
 /**
+ * nvf_tier_counters() - sum the tier's per-CPU counters
+ * @dev: the device
+ * @sum: the sums (approximate while I/O runs)
+ */
+void nvf_tier_counters(struct nvf_dev *dev, struct nvf_tier_counters *sum)
+{
+	const unsigned int n = sizeof(*sum) / sizeof(u64);
+	u64 *out = (u64 *)sum;
+	unsigned int i;
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const u64 *c = (const u64 *)per_cpu_ptr(dev->tier.pc, cpu);
+
+		for (i = 0; i < n; i++)
+			out[i] += READ_ONCE(c[i]);
+	}
+}
+
+/**
+ * nvf_tier_set_watermarks() - set when the destager starts and stops
+ * @dev: the device
+ * @high_pct: start when this % of the slots hold data (1..100)
+ * @low_pct: stop at this % (below @high_pct)
+ *
+ * Return: 0, or -EINVAL for values out of range.
+ */
+int nvf_tier_set_watermarks(struct nvf_dev *dev, u32 high_pct, u32 low_pct)
+{
+	struct nvf_tier *t = &dev->tier;
+
+	if (!high_pct || high_pct > 100 || low_pct >= high_pct)
+		return -EINVAL;
+	WRITE_ONCE(t->high_pct, high_pct);
+	WRITE_ONCE(t->low_pct, low_pct);
+	WRITE_ONCE(t->high_wm, div_u64(t->nr_slots * high_pct, 100));
+	WRITE_ONCE(t->low_wm, div_u64(t->nr_slots * low_pct, 100));
+	nvf_destage_kick(dev);
+	return 0;
+}
+
+/**
  * nvf_tier_error() - latch the first error of a device (sticky)
  * @dev: the device
  * @what: what failed
@@ -141,9 +242,11 @@ static long nvf_slot_wait(struct nvf_dev *dev)
 	u64 start = ktime_get_ns();
 	long slot;
 
+	atomic_inc(&t->slot_waiters);
 	nvf_destage_kick(dev);
 	wait_event(t->slot_wait, (slot = nvf_slot_take(t)) >= 0);
-	atomic64_add(ktime_get_ns() - start, &t->c.slot_wait_ns);
+	atomic_dec(&t->slot_waiters);
+	this_cpu_add(t->pc->slot_wait_ns, ktime_get_ns() - start);
 	return slot;
 }
 
@@ -204,7 +307,7 @@ static int nvf_absorb_block(struct nvf_dev *dev, struct bio *bio,
 
 	for (;;) {
 		idx = srcu_read_lock(&t->srcu);
-		info.seq = atomic64_read(&t->seq);
+		info.seq = nvf_writer_enter(t);
 		old = nvf_lookup(t, block);
 		in_place = old >= 0 && READ_ONCE(t->slots[old].seq) == info.seq;
 		if (in_place) {
@@ -217,6 +320,7 @@ static int nvf_absorb_block(struct nvf_dev *dev, struct bio *bio,
 			slot = nvf_slot_take(t);
 		if (slot >= 0)
 			break;
+		nvf_writer_exit(t, info.seq);
 		srcu_read_unlock(&t->srcu, idx);
 		slot = nvf_slot_wait(dev);
 	}
@@ -228,7 +332,7 @@ static int nvf_absorb_block(struct nvf_dev *dev, struct bio *bio,
 	pmem_wmb();
 	WRITE_ONCE(t->written[info.seq & 1], true);
 	if (old >= 0)
-		atomic64_inc(&t->c.write_hits);
+		this_cpu_add(t->pc->write_hits, 1);
 	if (!in_place) {
 		struct nvf_slot *s = &t->slots[slot];
 
@@ -238,9 +342,11 @@ static int nvf_absorb_block(struct nvf_dev *dev, struct bio *bio,
 		prev = xa_store(nvf_shard(t, block), block, xa_mk_value(slot),
 				GFP_NOIO);
 		if (xa_is_err(prev)) {
-			srcu_read_unlock(&t->srcu, idx);
+			/* never indexed: no reader, and not committable */
 			nvf_slot_invalidate(dev, slot);
 			pmem_wmb();
+			nvf_writer_exit(t, info.seq);
+			srcu_read_unlock(&t->srcu, idx);
 			nvf_slot_release(dev, slot);
 			return xa_err(prev);
 		}
@@ -248,6 +354,7 @@ static int nvf_absorb_block(struct nvf_dev *dev, struct bio *bio,
 			llist_add(&t->slots[xa_to_value(prev)].node,
 				  &t->superseded[info.seq & 1]);
 	}
+	nvf_writer_exit(t, info.seq);
 	srcu_read_unlock(&t->srcu, idx);
 	return 0;
 }
@@ -277,7 +384,8 @@ static bool nvf_write_absorbs(struct nvf_dev *dev, struct bio *bio)
 	return nvf_any_in_nvm(dev, bio);
 }
 
-static void nvf_tier_write(struct nvf_dev *dev, struct bio *bio)
+/* Absorb a write; @commit: make it and every completed write durable. */
+static void nvf_tier_write(struct nvf_dev *dev, struct bio *bio, bool commit)
 {
 	u64 block = bio->bi_iter.bi_sector / NVF_BLOCK_SECTORS;
 	u64 n = bio->bi_iter.bi_size / NVF_BLOCK_SIZE, i;
@@ -288,13 +396,13 @@ static void nvf_tier_write(struct nvf_dev *dev, struct bio *bio)
 
 	for (i = 0; i < n && !err; i++)
 		err = nvf_absorb_block(dev, bio, &iter, block + i, cgroup);
-	if (!err && (bio->bi_opf & REQ_FUA))
+	if (!err && commit)
 		err = nvf_tier_commit(dev);
 	if (err) {
 		bio->bi_status = errno_to_blk_status(err);
 	} else {
-		atomic64_inc(&t->c.absorbed_writes);
-		atomic64_add(bio->bi_iter.bi_size, &t->c.absorbed_bytes);
+		this_cpu_add(t->pc->absorbed_writes, 1);
+		this_cpu_add(t->pc->absorbed_bytes, bio->bi_iter.bi_size);
 	}
 	if (percpu_counter_read_positive(&t->dirty) >= t->high_wm)
 		nvf_destage_kick(dev);
@@ -343,19 +451,102 @@ static void nvf_tier_read(struct nvf_dev *dev, struct bio *bio)
 	}
 	if (n > run)
 		nvf_read_origin(dev, bio, run, n - run);
-	atomic64_add(hits, &t->c.read_hits);
-	atomic64_add(n - hits, &t->c.read_misses);
+	this_cpu_add(t->pc->read_hits, hits);
+	this_cpu_add(t->pc->read_misses, n - hits);
 	bio_endio(bio);
 }
 
-/* An empty flush to the origin, completing before @bio does. */
-static void nvf_flush_origin_chained(struct nvf_dev *dev, struct bio *bio)
+/*
+ * Flush the origin now if writes reached it since its last flush. On
+ * failure the mark is restored: the data may still be only in its cache.
+ * Context: not in ->submit_bio (the flush would wait for itself).
+ */
+static int nvf_flush_origin_if_dirty(struct nvf_dev *dev)
 {
-	struct bio *flush = bio_alloc(dev->origin.bdev, 0,
-				      REQ_OP_WRITE | REQ_PREFLUSH, GFP_NOIO);
+	struct nvf_tier *t = &dev->tier;
+	int err;
 
-	bio_chain(flush, bio);
-	submit_bio_noacct(flush);
+	if (!atomic_xchg(&t->origin_dirty, 0)) {
+		this_cpu_add(t->pc->origin_flushes_avoided, 1);
+		return 0;
+	}
+	this_cpu_add(t->pc->origin_flushes, 1);
+	err = blkdev_issue_flush(dev->origin.bdev);
+	if (err) {
+		atomic_set(&t->origin_dirty, 1);
+		nvf_tier_error(dev, "origin flush", err);
+	}
+	return err;
+}
+
+/* Absorbed writes with a flush while the origin needs one (see below). */
+static void nvf_deferred_work(struct work_struct *work)
+{
+	struct nvf_tier *t = container_of(work, struct nvf_tier, deferred_work);
+	struct nvf_dev *dev = container_of(t, struct nvf_dev, tier);
+	struct bio_list list;
+	struct bio *bio;
+
+	spin_lock_irq(&t->deferred_lock);
+	list = t->deferred;
+	bio_list_init(&t->deferred);
+	spin_unlock_irq(&t->deferred_lock);
+	while ((bio = bio_list_pop(&list))) {
+		if (nvf_flush_origin_if_dirty(dev))
+			bio_io_error(bio);
+		else
+			nvf_tier_write(dev, bio, true);
+		percpu_ref_put(&dev->inflight);
+	}
+}
+
+/*
+ * An absorbed write with a flush: the origin's completed writes must be
+ * durable before this write can be, then one commit after the write covers
+ * both the flush and the write. An origin that needs a flush is flushed
+ * from a worker (rare: only after bypassed writes).
+ */
+static void nvf_flush_absorbed(struct nvf_dev *dev, struct bio *bio)
+{
+	struct nvf_tier *t = &dev->tier;
+
+	if (!atomic_read(&t->origin_dirty)) {
+		this_cpu_add(t->pc->origin_flushes_avoided, 1);
+		nvf_tier_write(dev, bio, true);
+		return;
+	}
+	percpu_ref_get(&dev->inflight);
+	spin_lock_irq(&t->deferred_lock);
+	bio_list_add(&t->deferred, bio);
+	spin_unlock_irq(&t->deferred_lock);
+	queue_work(t->deferred_wq, &t->deferred_work);
+}
+
+/*
+ * A flush, or a write with a flush, that goes to the origin: commit the NVM
+ * first; the origin is flushed by the clone only if it needs it.
+ * Return: true if the bio was completed here.
+ */
+static bool nvf_flush_passed(struct nvf_dev *dev, struct bio *bio)
+{
+	struct nvf_tier *t = &dev->tier;
+
+	if (nvf_tier_commit(dev)) {
+		bio_io_error(bio);
+		return true;
+	}
+	if (atomic_xchg(&t->origin_dirty, 0)) {
+		/* the clone carries the flush; its failure restores the mark */
+		this_cpu_add(t->pc->origin_flushes, 1);
+		return false;
+	}
+	this_cpu_add(t->pc->origin_flushes_avoided, 1);
+	bio->bi_opf &= ~REQ_PREFLUSH;
+	if (!bio_sectors(bio)) {
+		bio_endio(bio);
+		return true;
+	}
+	return false;
 }
 
 /**
@@ -364,56 +555,44 @@ static void nvf_flush_origin_chained(struct nvf_dev *dev, struct bio *bio)
  * @bio: a bio entering the device (already counted)
  *
  * Return: true if the bio was handled (and will complete), false if the
- * caller passes it through to the origin unchanged.
+ * caller passes it through to the origin (after this function possibly
+ * removed its REQ_PREFLUSH, not needed there).
  */
 bool nvf_tier_handle(struct nvf_dev *dev, struct bio *bio)
 {
 	struct nvf_tier *t = &dev->tier;
+	unsigned long now = jiffies;
 	bool absorb = false;
 
-	if (bio_op(bio) == REQ_OP_WRITE && bio_sectors(bio))
-		absorb = nvf_write_absorbs(dev, bio);
+	/* for the destager's back-off; written at most once per tick */
+	if (READ_ONCE(t->fg_stamp) != now)
+		WRITE_ONCE(t->fg_stamp, now);
 	if ((bio_op(bio) == REQ_OP_WRITE || bio_op(bio) == REQ_OP_READ) &&
 	    ((bio->bi_iter.bi_sector | bio_sectors(bio)) &
 	     (NVF_BLOCK_SECTORS - 1))) {
 		bio_io_error(bio);	/* the queue limits forbid this */
 		return true;
 	}
+	if (bio_op(bio) == REQ_OP_WRITE && bio_sectors(bio))
+		absorb = nvf_write_absorbs(dev, bio);
 	if (bio->bi_opf & REQ_PREFLUSH) {
-		atomic64_inc(&t->c.flushes_absorbed);
-		if (nvf_tier_commit(dev)) {
-			bio_io_error(bio);
-			return true;
-		}
-		if (!atomic_xchg(&t->origin_dirty, 0)) {
-			atomic64_inc(&t->c.origin_flushes_avoided);
-			bio->bi_opf &= ~REQ_PREFLUSH;
-		} else {
-			atomic64_inc(&t->c.origin_flushes);
-			/* without data or going to the origin: the clone flushes */
-			if (!bio_sectors(bio))
-				return false;
-			if (!absorb)
-				return false;
-			nvf_flush_origin_chained(dev, bio);
-			bio->bi_opf &= ~REQ_PREFLUSH;
-		}
-		if (!bio_sectors(bio)) {
-			bio_endio(bio);
-			return true;
-		}
+		this_cpu_add(t->pc->flushes_absorbed, 1);
+		if (!absorb)
+			return nvf_flush_passed(dev, bio);
+		nvf_flush_absorbed(dev, bio);
+		return true;
 	}
 	switch (bio_op(bio)) {
 	case REQ_OP_WRITE:
 		if (absorb) {
-			nvf_tier_write(dev, bio);
+			nvf_tier_write(dev, bio, bio->bi_opf & REQ_FUA);
 			return true;
 		}
 		return false;	/* origin_dirty is set when it completes */
 	case REQ_OP_READ:
 		if (!nvf_any_in_nvm(dev, bio)) {
-			atomic64_add(bio_sectors(bio) / NVF_BLOCK_SECTORS,
-				     &t->c.read_misses);
+			this_cpu_add(t->pc->read_misses,
+				     bio_sectors(bio) / NVF_BLOCK_SECTORS);
 			return false;
 		}
 		nvf_tier_read(dev, bio);
@@ -433,8 +612,8 @@ bool nvf_tier_handle(struct nvf_dev *dev, struct bio *bio)
 int nvf_tier_commit(struct nvf_dev *dev)
 {
 	struct nvf_tier *t = &dev->tier;
-	struct llist_node *freed;
-	struct nvf_slot *s, *tmp;
+	struct llist_node *freed, *last;
+	struct nvf_slot *s;
 	__le64 le;
 	u64 seq;
 
@@ -448,21 +627,29 @@ int nvf_tier_commit(struct nvf_dev *dev)
 	smp_wmb();	/* the reset is seen before the new sequence */
 	atomic64_set(&t->seq, seq + 1);
 	/* writers that may still use seq finish their slot writes */
-	synchronize_srcu_expedited(&t->srcu);
+	nvf_writers_wait(t, seq);
 	pmem_wmb();
 	le = cpu_to_le64(seq);
 	memcpy_flushcache(dev->nvm.kaddr + NVF_COMMIT_OFFSET, &le, sizeof(le));
 	pmem_wmb();
 	WRITE_ONCE(dev->commit_seq, seq);
-	atomic64_inc(&t->c.commits);
+	this_cpu_add(t->pc->commits, 1);
 
-	/* slots superseded by writes of seq: no reader can find them now */
+	/*
+	 * Slots superseded by writes of seq: their records go now; the slots
+	 * are reused after the readers that may have found them (destager).
+	 */
 	freed = llist_del_all(&t->superseded[seq & 1]);
-	llist_for_each_entry(s, freed, node)
-		nvf_slot_invalidate(dev, s - t->slots);
-	pmem_wmb();
-	llist_for_each_entry_safe(s, tmp, freed, node)
-		nvf_slot_release(dev, s - t->slots);
+	if (freed) {
+		llist_for_each_entry(s, freed, node) {
+			nvf_slot_invalidate(dev, s - t->slots);
+			last = &s->node;
+		}
+		pmem_wmb();
+		llist_add_batch(freed, last, &t->reclaim);
+		if (atomic_read(&t->slot_waiters))
+			nvf_destage_kick(dev);
+	}
 	mutex_unlock(&t->commit_lock);
 	return 0;
 }
@@ -533,6 +720,20 @@ static int nvf_tier_recover(struct nvf_dev *dev)
 	return 0;
 }
 
+/* Free the tier's allocations (the workqueue is idle). */
+static void nvf_tier_free(struct nvf_tier *t)
+{
+	if (t->deferred_wq)
+		destroy_workqueue(t->deferred_wq);
+	t->deferred_wq = NULL;
+	free_percpu(t->pc);
+	t->pc = NULL;
+	free_percpu(t->writers);
+	t->writers = NULL;
+	kvfree(t->slots);
+	t->slots = NULL;
+}
+
 /**
  * nvf_tier_init() - set up the tier of a device whose NVM is loaded
  * @dev: the device
@@ -545,19 +746,28 @@ int nvf_tier_init(struct nvf_dev *dev)
 	int i, err;
 
 	t->nr_slots = dev->sb.nr_slots;
-	t->high_wm = t->nr_slots / 2;
-	t->low_wm = t->nr_slots / 4;
 	for (i = 0; i < NVF_INDEX_SHARDS; i++)
 		xa_init(&t->index[i]);
 	init_waitqueue_head(&t->slot_wait);
 	init_waitqueue_head(&t->destage_wait);
 	init_waitqueue_head(&t->drained);
 	mutex_init(&t->commit_lock);
+	nvf_tier_set_watermarks(dev, 50, 25);
 	init_llist_head(&t->superseded[0]);
 	init_llist_head(&t->superseded[1]);
+	init_llist_head(&t->reclaim);
+	spin_lock_init(&t->deferred_lock);
+	bio_list_init(&t->deferred);
+	INIT_WORK(&t->deferred_work, nvf_deferred_work);
 	t->slots = kvcalloc(t->nr_slots, sizeof(*t->slots), GFP_KERNEL);
-	if (!t->slots)
-		return -ENOMEM;
+	t->writers = alloc_percpu(struct nvf_writers);
+	t->pc = alloc_percpu(struct nvf_tier_counters);
+	t->deferred_wq = alloc_workqueue("nvflush-%s", WQ_MEM_RECLAIM, 1,
+					 dev->name);
+	if (!t->slots || !t->writers || !t->pc || !t->deferred_wq) {
+		err = -ENOMEM;
+		goto out_slots;
+	}
 	err = init_srcu_struct(&t->srcu);
 	if (err)
 		goto out_slots;
@@ -585,8 +795,7 @@ out_srcu:
 out_slots:
 	for (i = 0; i < NVF_INDEX_SHARDS; i++)
 		xa_destroy(&t->index[i]);
-	kvfree(t->slots);
-	t->slots = NULL;
+	nvf_tier_free(t);
 	return err;
 }
 
@@ -608,6 +817,5 @@ void nvf_tier_exit(struct nvf_dev *dev)
 	cleanup_srcu_struct(&t->srcu);
 	for (i = 0; i < NVF_INDEX_SHARDS; i++)
 		xa_destroy(&t->index[i]);
-	kvfree(t->slots);
-	t->slots = NULL;
+	nvf_tier_free(t);
 }

@@ -7,12 +7,14 @@
 #ifndef NVF_TIER_H
 #define NVF_TIER_H
 
+#include <linux/bio.h>
 #include <linux/kthread.h>
 #include <linux/llist.h>
 #include <linux/percpu_counter.h>
 #include <linux/sbitmap.h>
 #include <linux/srcu.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 struct nvf_dev;
@@ -28,23 +30,33 @@ struct nvf_slot {
 	struct llist_node node;	/* on a superseded list */
 };
 
-/* Device-wide counters of the tier (atomic64: written off the hot path or
- * once per bio).
- */
+/* Device-wide counters of the tier, per CPU (summed when read). */
 struct nvf_tier_counters {
-	atomic64_t absorbed_writes;
-	atomic64_t absorbed_bytes;
-	atomic64_t write_hits;		/* blocks updated that were in NVM */
-	atomic64_t read_hits;		/* blocks read from NVM */
-	atomic64_t read_misses;		/* blocks read from the origin */
-	atomic64_t flushes_absorbed;
-	atomic64_t origin_flushes;
-	atomic64_t origin_flushes_avoided;
-	atomic64_t commits;
-	atomic64_t destaged_bytes;
-	atomic64_t destage_batches;
-	atomic64_t destage_writes;	/* bios sent to the origin */
-	atomic64_t slot_wait_ns;	/* time writers waited for a slot */
+	u64 absorbed_writes;
+	u64 absorbed_bytes;
+	u64 write_hits;			/* blocks updated that were in NVM */
+	u64 read_hits;			/* blocks read from NVM */
+	u64 read_misses;		/* blocks read from the origin */
+	u64 flushes_absorbed;
+	u64 origin_flushes;
+	u64 origin_flushes_avoided;
+	u64 commits;
+	u64 destaged_bytes;
+	u64 destage_batches;
+	u64 destage_writes;		/* bios sent to the origin */
+	u64 slot_wait_ns;		/* time writers waited for a slot */
+	u64 destage_backoffs;		/* pauses for foreground I/O */
+	u64 destage_throttle_ns;	/* time paused by the rate cap */
+};
+
+/*
+ * Writers in flight per sequence parity, per CPU. A commit waits until,
+ * for the parity it closes, every counted entry has its exit (see
+ * nvf_writer_enter()).
+ */
+struct nvf_writers {
+	unsigned long enter[2];
+	unsigned long exit[2];
 };
 
 struct nvf_tier {
@@ -55,12 +67,19 @@ struct nvf_tier {
 	struct percpu_counter dirty;		/* slots in use */
 	wait_queue_head_t slot_wait;		/* writers waiting for a slot */
 	atomic_t slot_waiters;
-	/* I/O that touches slots; commit and reclaim wait for it */
+	/* I/O that touches slots; a slot is reused only after its readers */
 	struct srcu_struct srcu;
 	atomic64_t seq;				/* sequence of new writes */
+	struct nvf_writers __percpu *writers;	/* writers per seq parity */
 	bool written[2];			/* a write used seq (by parity) */
 	struct llist_head superseded[2];	/* freed at commit of seq (parity) */
-	struct mutex commit_lock;
+	struct llist_head reclaim;		/* superseded, committed: to free */
+	struct mutex commit_lock;		/* one commit at a time */
+	/* absorbed flush writes waiting for an origin flush (rare) */
+	spinlock_t deferred_lock;		/* protects deferred */
+	struct bio_list deferred;
+	struct work_struct deferred_work;
+	struct workqueue_struct *deferred_wq;
 	atomic_t origin_dirty;			/* bypass writes since origin flush */
 	unsigned long error;			/* first error, sticky (bit 0) */
 	/* destager */
@@ -70,8 +89,11 @@ struct nvf_tier {
 	wait_queue_head_t drained;
 	bool draining;
 	u64 high_wm, low_wm;			/* in slots */
+	u32 high_pct, low_pct;			/* the same, in % of the slots */
+	u64 rate_cap;				/* destage bytes/s, 0: none */
+	unsigned long fg_stamp;			/* jiffies of the last bio */
 	u64 cursor;				/* next block to consider */
-	struct nvf_tier_counters c;
+	struct nvf_tier_counters __percpu *pc;
 };
 
 /* ---- tier.c ---- */
@@ -80,6 +102,8 @@ void nvf_tier_exit(struct nvf_dev *dev);
 bool nvf_tier_handle(struct nvf_dev *dev, struct bio *bio);
 int nvf_tier_commit(struct nvf_dev *dev);
 u64 nvf_tier_dirty(struct nvf_dev *dev);
+void nvf_tier_counters(struct nvf_dev *dev, struct nvf_tier_counters *sum);
+int nvf_tier_set_watermarks(struct nvf_dev *dev, u32 high_pct, u32 low_pct);
 void nvf_tier_error(struct nvf_dev *dev, const char *what, int err);
 bool nvf_tier_degraded(struct nvf_dev *dev);
 void *nvf_slot_data(struct nvf_dev *dev, u64 slot);
