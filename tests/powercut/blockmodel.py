@@ -34,6 +34,7 @@ BS = 4096
 MAGIC = b"NVFTORT1"
 HDR = struct.Struct("<8sQQI")  # magic, block, gen, crc
 FLUSH_EVERY = 16
+MODE_EVERY = 1536  # writes between switches of the device mode
 
 
 def payload(block, gen):
@@ -68,6 +69,12 @@ def cmd_write(a):
             os.write(log, f"F {n}\n".encode())
         if a.drain and n % 512 == 0:
             subprocess.run([a.ctl, "dev", "drain", a.drain, "--no-wait"],
+                           check=True, stdout=subprocess.DEVNULL)
+        if a.drain and n % MODE_EVERY == 0:
+            # alternate absorb and bypass: blocks in NVM stay there, others
+            # go to the origin, and flushes must cover both
+            mode = "bypass" if (n // MODE_EVERY) % 2 else "absorb"
+            subprocess.run([a.ctl, "dev", "set", a.drain, "--mode", mode],
                            check=True, stdout=subprocess.DEVNULL)
     return 0
 
@@ -152,7 +159,9 @@ def main():
     w.add_argument("--seed", type=int, required=True)
     w.add_argument("--cycle", type=int, required=True)
     w.add_argument("--blocks", type=int, required=True)
-    w.add_argument("--drain", help="device to drain now and then")
+    w.add_argument("--drain",
+                   help="device to drain now and then and to switch between"
+                   " absorb and bypass mode")
     w.add_argument("--ctl", default="nvflushctl")
     v = sub.add_parser("verify")
     v.add_argument("dev")
