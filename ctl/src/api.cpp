@@ -87,9 +87,8 @@ class KernelApi final : public Api {
     return collect(client_, encode_dev_dump(client_.family()), decode_dev);
   }
 
-  Result<void> dev_set_mode(const std::string& name, DevMode mode) override {
-    return enoent_as_enodev(
-        transact_no_reply(client_, encode_dev_set(client_.family(), name, mode)));
+  Result<void> dev_set(const DevSetRequest& request) override {
+    return enoent_as_enodev(transact_no_reply(client_, encode_dev_set(client_.family(), request)));
   }
 
   Result<void> dev_drain(const std::string& name) override {

@@ -28,7 +28,9 @@ class Api {
   // Fails with ENODEV if there is no such device.
   virtual Result<DevInfo> dev_get(const std::string& name) = 0;
   virtual Result<std::vector<DevInfo>> dev_list() = 0;
-  virtual Result<void> dev_set_mode(const std::string& name, DevMode mode) = 0;
+  // Changes the given settings (DEV_SET); the kernel changes none if it
+  // refuses any.
+  virtual Result<void> dev_set(const DevSetRequest& request) = 0;
   // Starts destaging every dirty block; returns at once (see dirty_blocks).
   virtual Result<void> dev_drain(const std::string& name) = 0;
   // Counters of every device, or of `dev_name` only.

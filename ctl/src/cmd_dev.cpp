@@ -31,9 +31,13 @@ struct CreateOptions {
   std::string mode;  // empty: not given
 };
 
+// As typed; nullopt: not given. The validators let only valid values in.
 struct SetOptions {
   std::string name;
-  std::string mode;
+  std::optional<std::string> mode;
+  std::optional<std::string> high_watermark;
+  std::optional<std::string> low_watermark;
+  std::optional<std::string> destage_rate;
 };
 
 struct DrainOptions {
@@ -52,6 +56,69 @@ CLI::Validator mode_validator() {
                                     : "mode must be 'absorb' or 'bypass', not '" + text + "'";
           },
           "", "mode"};
+}
+
+// A whole percentage from `min` to `max`, "%" allowed: "50", "50%".
+CLI::Validator percent_validator(std::uint32_t min, std::uint32_t max) {
+  return {[min, max](const std::string& text) {
+            auto percent = parse_percent(text);
+            if (!percent || *percent < min || *percent > max) {
+              return fmt::format("must be a whole percentage from {} to {}, not '{}'", min, max,
+                                 text);
+            }
+            return std::string{};
+          },
+          "", "percent"};
+}
+
+// A parse error as a usage message: "invalid rate '64X': unknown unit 'X'; ...".
+std::string usage_message(const Error& error) {
+  return error.detail.empty() ? error.to_string() : error.what + ": " + error.detail;
+}
+
+// Bytes per second as parse_rate() reads them: "64M", "1GiB", "unlimited".
+CLI::Validator rate_validator() {
+  return {[](const std::string& text) {
+            auto rate = parse_rate(text);
+            return rate ? std::string{} : usage_message(rate.error());
+          },
+          "", "rate"};
+}
+
+// The DEV_SET request of validated options. Throws CLI::ValidationError
+// (a usage error) when no setting is given or the watermarks given cross.
+DevSetRequest dev_set_request(const SetOptions& options) {
+  auto value = [](const auto& parsed, const char* option) {
+    if (!parsed) {
+      throw CLI::ValidationError(option, usage_message(parsed.error()));
+    }
+    return *parsed;
+  };
+  DevSetRequest request{.name = options.name};
+  if (options.mode) {
+    request.mode = parse_mode(*options.mode);
+  }
+  if (options.high_watermark) {
+    request.high_watermark = value(parse_percent(*options.high_watermark), "--high-watermark");
+  }
+  if (options.low_watermark) {
+    request.low_watermark = value(parse_percent(*options.low_watermark), "--low-watermark");
+  }
+  if (options.destage_rate) {
+    request.destage_rate = value(parse_rate(*options.destage_rate), "--destage-rate");
+  }
+  if (!request.any()) {
+    throw CLI::ValidationError(
+        "nothing to set: give at least one of --mode, --high-watermark, --low-watermark and "
+        "--destage-rate");
+  }
+  if (request.high_watermark && request.low_watermark &&
+      *request.low_watermark >= *request.high_watermark) {
+    throw CLI::ValidationError("--low-watermark",
+                               fmt::format("{}% must be below --high-watermark {}%",
+                                           *request.low_watermark, *request.high_watermark));
+  }
+  return request;
 }
 
 // A finite number of seconds, not negative: "30", "0.5".
@@ -128,14 +195,12 @@ int dev_show(const Context& ctx, const NameOptions& options) {
   });
 }
 
-int dev_set(const Context& ctx, const SetOptions& options) {
-  // The validator let only known modes through.
-  const DevMode mode = parse_mode(options.mode).value_or(DevMode::kAbsorb);
+int dev_set(const Context& ctx, const DevSetRequest& request) {
   return ctx.with_api([&](Api& api) {
-    if (auto done = api.dev_set_mode(options.name, mode); !done) {
-      return ctx.fail(std::move(done).error().wrap("set " + options.name));
+    if (auto done = api.dev_set(request); !done) {
+      return ctx.fail(std::move(done).error().wrap("set " + request.name));
     }
-    ctx.out << fmt::format("{}: mode {}\n", options.name, mode_name(mode));
+    ctx.out << dev_set_done(request);
     return static_cast<int>(kExitOk);
   });
 }
@@ -277,16 +342,17 @@ void setup_dev(CLI::App& app, Context& ctx) {
   auto show_options = std::make_shared<NameOptions>();
   CLI::App* show = dev->add_subcommand("show", "Show one device");
   show->footer(
-      "Prints 'key: value' lines and the device's counters. JSON: {\"name\", \"disk\" (nvflushN),\n"
-      "\"index\", \"size\", \"nvm_size\", \"block_size\", \"origin_path\", \"nvm_path\", "
-      "\"openers\",\n"
-      "\"nvm_uuid\", \"nvm_slots\" (4 KiB each), \"recovered_blocks\", \"recovery_usec\", "
-      "\"mode\"\n"
-      "(\"absorb\" or \"bypass\"), \"degraded\" (bool), \"dirty_blocks\", \"commit_seq\",\n"
-      "\"absorbed_writes\", \"absorbed_bytes\", \"write_hits\", \"read_hits\", \"read_misses\",\n"
-      "\"flushes_absorbed\", \"origin_flushes\", \"origin_flushes_avoided\", \"commits\",\n"
-      "\"destaged_bytes\", \"destage_batches\", \"destage_writes\", \"slot_wait_usec\"}, sizes in\n"
-      "bytes.");
+      "Prints 'key: value' lines, among them 'destage: watermarks HIGH%/LOW%, rate cap RATE,\n"
+      "N back-offs, T ms throttled', and the device's counters.\n"
+      "JSON: {\"name\", \"disk\" (nvflushN), \"index\", \"size\", \"nvm_size\", \"block_size\",\n"
+      "\"origin_path\", \"nvm_path\", \"openers\", \"nvm_uuid\", \"nvm_slots\" (4 KiB each),\n"
+      "\"recovered_blocks\", \"recovery_usec\", \"mode\" (\"absorb\" or \"bypass\"), \"degraded\"\n"
+      "(bool), \"dirty_blocks\", \"commit_seq\", \"absorbed_writes\", \"absorbed_bytes\",\n"
+      "\"write_hits\", \"read_hits\", \"read_misses\", \"flushes_absorbed\", \"origin_flushes\",\n"
+      "\"origin_flushes_avoided\", \"commits\", \"destaged_bytes\", \"destage_batches\",\n"
+      "\"destage_writes\", \"slot_wait_usec\", \"destage_backoffs\", \"destage_throttle_usec\",\n"
+      "\"high_watermark\", \"low_watermark\" (percent), \"destage_rate\" (bytes per second,\n"
+      "0: no cap)}, sizes in bytes.");
   add_name(*show, show_options->name, "Device to show");
   add_json(*show, show_options->json);
   show->callback([&ctx, show_options] {
@@ -296,16 +362,38 @@ void setup_dev(CLI::App& app, Context& ctx) {
   auto set_options = std::make_shared<SetOptions>();
   CLI::App* set = dev->add_subcommand("set", "Change the settings of a device");
   set->footer(
+      "Give at least one option; the others stay as they are. Needs CAP_NET_ADMIN.\n"
       "absorb: writes go to NVM and are destaged to the origin later.\n"
-      "bypass: writes go to the origin, except to blocks still in NVM. Needs CAP_NET_ADMIN.\n"
-      "Prints 'NAME: mode MODE'.");
+      "bypass: writes go to the origin, except to blocks still in NVM.\n"
+      "Watermarks are percentages of the NVM slots: the destager starts when the share\n"
+      "holding data reaches the high one and stops at the low one (defaults 50% and 25%).\n"
+      "While it runs, it pauses whenever foreground I/O arrived in the last 10 ms, until\n"
+      "the NVM is half-way from the high watermark to full. The rate cap is ignored while\n"
+      "a writer waits for a free slot.\n"
+      "RATE: bytes per second, as 1048576, 512K, 64M, 1G (powers of 1024; KiB, MiB, GiB\n"
+      "too), or 0 or 'unlimited' for no cap.\n"
+      "If the kernel refuses a setting (a low watermark not below the high one), none\n"
+      "changes. Prints 'NAME: ' and the settings, e.g. 'd0: mode bypass, destage rate\n"
+      "64 MiB/s'.");
   add_name(*set, set_options->name, "Device to change");
   set->add_option("--mode", set_options->mode, "Write mode: absorb or bypass")
-      ->required()
       ->type_name("absorb|bypass")
       ->check(mode_validator());
+  set->add_option("--high-watermark", set_options->high_watermark,
+                  "Start destaging when PCT% of the NVM slots hold data (1 to 100)")
+      ->type_name("PCT")
+      ->check(percent_validator(kHighWatermarkMin, kHighWatermarkMax));
+  set->add_option("--low-watermark", set_options->low_watermark,
+                  "Stop destaging at PCT% (0 to 99, below the high watermark)")
+      ->type_name("PCT")
+      ->check(percent_validator(0, kLowWatermarkMax));
+  set->add_option("--destage-rate", set_options->destage_rate,
+                  "Cap on destage writes to the origin, bytes per second (0: no cap)")
+      ->type_name("RATE")
+      ->check(rate_validator());
   set->callback([&ctx, set_options] {
-    ctx.action = [&ctx, set_options] { return dev_set(ctx, *set_options); };
+    // Parsed here, so that a usage error is reported as one (exit 2).
+    ctx.action = [&ctx, request = dev_set_request(*set_options)] { return dev_set(ctx, request); };
   });
 
   auto drain_options = std::make_shared<DrainOptions>();

@@ -145,7 +145,7 @@ std::uint64_t get_u64(const AttrTable& table, int type) {
 }
 
 constexpr auto kDevAttrs = [] {
-  constexpr std::size_t kFixed = 15;
+  constexpr std::size_t kFixed = 18;
   std::array<AttrSpec, kFixed + kDevCounterFields.size()> specs{
       AttrSpec{NVFLUSH_A_DEV_NAME, "name", string_policy(NVFLUSH_NAME_LEN)},
       AttrSpec{NVFLUSH_A_DEV_ORIGIN_PATH, "origin-path", string_policy(PATH_MAX)},
@@ -163,6 +163,9 @@ constexpr auto kDevAttrs = [] {
       AttrSpec{NVFLUSH_A_DEV_RECOVERY_USEC, "recovery-usec", u64_policy()},
       AttrSpec{NVFLUSH_A_DEV_MODE, "mode", u32_policy()},
       AttrSpec{NVFLUSH_A_DEV_DEGRADED, "degraded", u8_policy()},
+      AttrSpec{NVFLUSH_A_DEV_HIGH_WATERMARK, "high-watermark", u32_policy()},
+      AttrSpec{NVFLUSH_A_DEV_LOW_WATERMARK, "low-watermark", u32_policy()},
+      AttrSpec{NVFLUSH_A_DEV_DESTAGE_RATE, "destage-rate", u64_policy()},
   };
   std::size_t next = kFixed;
   for (const auto& field : kDevCounterFields) {
@@ -187,21 +190,25 @@ constexpr std::array kExtAckAttrs{
     AttrSpec{NLMSGERR_ATTR_MSG, "message", string_policy(0), false},
 };
 
-// One request attribute: a NUL-terminated string, a u32, or a flag.
+// One request attribute: a NUL-terminated string, a u32, a u64, or a flag.
 struct RequestAttr {
-  enum class Kind { kString, kU32, kFlag };
+  enum class Kind { kString, kU32, kU64, kFlag };
   int type;
   Kind kind = Kind::kString;
   std::string_view text{};
   std::uint32_t u32 = 0;
+  std::uint64_t u64 = 0;
 
   static RequestAttr string(int type, std::string_view value) {
-    return {type, Kind::kString, value, 0};
+    return {type, Kind::kString, value, 0, 0};
   }
   static RequestAttr u32_value(int type, std::uint32_t value) {
-    return {type, Kind::kU32, {}, value};
+    return {type, Kind::kU32, {}, value, 0};
   }
-  static RequestAttr flag(int type) { return {type, Kind::kFlag, {}, 0}; }
+  static RequestAttr u64_value(int type, std::uint64_t value) {
+    return {type, Kind::kU64, {}, 0, value};
+  }
+  static RequestAttr flag(int type) { return {type, Kind::kFlag, {}, 0, 0}; }
 
   [[nodiscard]] int payload_len() const {
     switch (kind) {
@@ -209,6 +216,8 @@ struct RequestAttr {
         return static_cast<int>(text.size() + 1);
       case Kind::kU32:
         return static_cast<int>(sizeof(std::uint32_t));
+      case Kind::kU64:
+        return static_cast<int>(sizeof(std::uint64_t));
       case Kind::kFlag:
         break;
     }
@@ -241,6 +250,8 @@ Result<NlMsgPtr> encode_request_attrs(int family, std::uint8_t cmd, int flags,
       data[attr.text.size()] = '\0';
     } else if (attr.kind == RequestAttr::Kind::kU32) {
       std::memcpy(nla_data(nla), &attr.u32, sizeof(attr.u32));
+    } else if (attr.kind == RequestAttr::Kind::kU64) {
+      std::memcpy(nla_data(nla), &attr.u64, sizeof(attr.u64));
     }
   }
   return msg;
@@ -351,14 +362,49 @@ Result<NlMsgPtr> encode_dev_dump(int family) {
   return encode_request(family, NVFLUSH_CMD_DEV_GET, NLM_F_DUMP, {});
 }
 
-Result<NlMsgPtr> encode_dev_set(int family, std::string_view name, DevMode mode) {
-  if (auto check = check_name(name); !check) {
+std::optional<std::string> dev_set_problem(const DevSetRequest& request) {
+  if (!request.any()) {
+    return "nothing to set: give mode, high-watermark, low-watermark or destage-rate";
+  }
+  if (request.high_watermark && (*request.high_watermark < kHighWatermarkMin ||
+                                 *request.high_watermark > kHighWatermarkMax)) {
+    return fmt::format("high-watermark {} is not between {} and {} (percent)",
+                       *request.high_watermark, kHighWatermarkMin, kHighWatermarkMax);
+  }
+  if (request.low_watermark && *request.low_watermark > kLowWatermarkMax) {
+    return fmt::format("low-watermark {} is not between 0 and {} (percent)", *request.low_watermark,
+                       kLowWatermarkMax);
+  }
+  if (request.high_watermark && request.low_watermark &&
+      *request.low_watermark >= *request.high_watermark) {
+    return fmt::format("low-watermark {} is not below high-watermark {}", *request.low_watermark,
+                       *request.high_watermark);
+  }
+  return std::nullopt;
+}
+
+Result<NlMsgPtr> encode_dev_set(int family, const DevSetRequest& request) {
+  if (auto check = check_name(request.name); !check) {
     return std::move(check).error();
   }
-  return encode_request(
-      family, NVFLUSH_CMD_DEV_SET, 0,
-      {RequestAttr::string(NVFLUSH_A_DEV_NAME, name),
-       RequestAttr::u32_value(NVFLUSH_A_DEV_MODE, static_cast<std::uint32_t>(mode))});
+  if (auto problem = dev_set_problem(request)) {
+    return Error{EINVAL, fmt::format("invalid settings for '{}'", request.name), *problem};
+  }
+  std::vector<RequestAttr> attrs{RequestAttr::string(NVFLUSH_A_DEV_NAME, request.name)};
+  if (request.mode) {
+    attrs.push_back(
+        RequestAttr::u32_value(NVFLUSH_A_DEV_MODE, static_cast<std::uint32_t>(*request.mode)));
+  }
+  if (request.high_watermark) {
+    attrs.push_back(RequestAttr::u32_value(NVFLUSH_A_DEV_HIGH_WATERMARK, *request.high_watermark));
+  }
+  if (request.low_watermark) {
+    attrs.push_back(RequestAttr::u32_value(NVFLUSH_A_DEV_LOW_WATERMARK, *request.low_watermark));
+  }
+  if (request.destage_rate) {
+    attrs.push_back(RequestAttr::u64_value(NVFLUSH_A_DEV_DESTAGE_RATE, *request.destage_rate));
+  }
+  return encode_request_attrs(family, NVFLUSH_CMD_DEV_SET, 0, attrs);
 }
 
 Result<NlMsgPtr> encode_dev_drain(int family, std::string_view name) {
@@ -402,6 +448,9 @@ Result<DevInfo> decode_dev(Bytes message) {
       .recovery_usec = get_u64(table, NVFLUSH_A_DEV_RECOVERY_USEC),
       .mode = get_u32(table, NVFLUSH_A_DEV_MODE),
       .degraded = get_u8(table, NVFLUSH_A_DEV_DEGRADED) != 0,
+      .high_watermark = get_u32(table, NVFLUSH_A_DEV_HIGH_WATERMARK),
+      .low_watermark = get_u32(table, NVFLUSH_A_DEV_LOW_WATERMARK),
+      .destage_rate = get_u64(table, NVFLUSH_A_DEV_DESTAGE_RATE),
   };
   for (const auto& field : kDevCounterFields) {
     dev.*field.member = get_u64(table, field.attr);

@@ -32,6 +32,12 @@ inline constexpr std::uint64_t kNvmSlotBytes = 4096;
 // without its NUL.
 inline constexpr std::size_t kNvmUuidLen = 36;
 
+// Destager watermarks, in percent of the NVM slots (the spec's checks): the
+// high one is 1 to 100, the low one 0 to 99 and below the high one.
+inline constexpr std::uint32_t kHighWatermarkMin = 1;
+inline constexpr std::uint32_t kHighWatermarkMax = 100;
+inline constexpr std::uint32_t kLowWatermarkMax = 99;
+
 // Write mode of a device (enum nvflush_mode).
 enum class DevMode : std::uint32_t {
   kAbsorb = NVFLUSH_MODE_ABSORB,
@@ -78,6 +84,12 @@ struct DevInfo {
   std::uint64_t destage_batches = 0;
   std::uint64_t destage_writes = 0;  // bios sent to the origin, adjacent blocks merged
   std::uint64_t slot_wait_usec = 0;
+  std::uint64_t destage_backoffs = 0;       // pauses for foreground I/O
+  std::uint64_t destage_throttle_usec = 0;  // time paused to hold the rate cap
+  // Destager settings (DEV_SET).
+  std::uint32_t high_watermark = 0;  // percent of the slots: start destaging
+  std::uint32_t low_watermark = 0;   // percent of the slots: stop destaging
+  std::uint64_t destage_rate = 0;    // cap in bytes per second, 0: none
 
   friend bool operator==(const DevInfo&, const DevInfo&) = default;
 };
@@ -116,9 +128,13 @@ inline constexpr std::array kDevCounterFields{
                     &DevInfo::destage_writes},
     DevCounterField{NVFLUSH_A_DEV_SLOT_WAIT_USEC, "slot-wait-usec", "slot_wait_usec",
                     &DevInfo::slot_wait_usec},
+    DevCounterField{NVFLUSH_A_DEV_DESTAGE_BACKOFFS, "destage-backoffs", "destage_backoffs",
+                    &DevInfo::destage_backoffs},
+    DevCounterField{NVFLUSH_A_DEV_DESTAGE_THROTTLE_USEC, "destage-throttle-usec",
+                    "destage_throttle_usec", &DevInfo::destage_throttle_usec},
 };
 static_assert(kDevCounterFields.size() ==
-              NVFLUSH_A_DEV_SLOT_WAIT_USEC - NVFLUSH_A_DEV_DIRTY_BLOCKS + 1);
+              NVFLUSH_A_DEV_DESTAGE_THROTTLE_USEC - NVFLUSH_A_DEV_DIRTY_BLOCKS + 1);
 
 // One STATS_GET dump message: the counters of one cgroup on one device.
 struct StatsRecord {
@@ -139,6 +155,27 @@ struct DevCreateRequest {
   std::optional<DevMode> mode = std::nullopt;
 };
 
+// DEV_SET: the settings to change; nullopt leaves one as it is.
+struct DevSetRequest {
+  std::string name;
+  std::optional<DevMode> mode = std::nullopt;
+  std::optional<std::uint32_t> high_watermark = std::nullopt;  // percent
+  std::optional<std::uint32_t> low_watermark = std::nullopt;   // percent
+  std::optional<std::uint64_t> destage_rate = std::nullopt;    // bytes/s, 0: no cap
+
+  // Whether any setting is given.
+  [[nodiscard]] bool any() const { return mode || high_watermark || low_watermark || destage_rate; }
+
+  friend bool operator==(const DevSetRequest&, const DevSetRequest&) = default;
+};
+
+// Why the kernel would refuse `request` without looking at the device, in
+// the spec's attribute names: nothing to set, a watermark out of its range,
+// or both watermarks given and low-watermark not below high-watermark.
+// nullopt if there is no such reason. (A single watermark is checked
+// against the device's other one by the kernel.)
+std::optional<std::string> dev_set_problem(const DevSetRequest& request);
+
 // Why `name` is not a valid device name (1 to NVFLUSH_NAME_LEN - 1 bytes of
 // [A-Za-z0-9_.-]), or nullopt if it is one.
 std::optional<std::string> device_name_problem(std::string_view name);
@@ -150,7 +187,8 @@ Result<NlMsgPtr> encode_dev_create(int family, const DevCreateRequest& request);
 Result<NlMsgPtr> encode_dev_destroy(int family, std::string_view name);
 Result<NlMsgPtr> encode_dev_get(int family, std::string_view name);
 Result<NlMsgPtr> encode_dev_dump(int family);
-Result<NlMsgPtr> encode_dev_set(int family, std::string_view name, DevMode mode);
+// Carries the given settings only; refuses what dev_set_problem() refuses.
+Result<NlMsgPtr> encode_dev_set(int family, const DevSetRequest& request);
 Result<NlMsgPtr> encode_dev_drain(int family, std::string_view name);
 // Dumps the counters of every device, or of `dev_name` only.
 Result<NlMsgPtr> encode_stats_dump(int family, std::optional<std::string_view> dev_name);

@@ -43,6 +43,13 @@ std::string usec_with_ms(std::uint64_t usec) {
   return fmt::format("{} ({} usec)", format_usec_as_ms(usec), usec);
 }
 
+// "watermarks 50%/25%, rate cap 64 MiB/s, 3 back-offs, 12.5 ms throttled"
+std::string destage_summary(const DevInfo& dev) {
+  return fmt::format("watermarks {}%/{}%, rate cap {}, {} back-offs, {} throttled",
+                     dev.high_watermark, dev.low_watermark, format_rate(dev.destage_rate),
+                     dev.destage_backoffs, format_usec_as_ms(dev.destage_throttle_usec));
+}
+
 // The kernel counts I/O it could not attribute to a cgroup under id 0,
 // which no cgroup directory has.
 constexpr std::uint64_t kUnattributedId = 0;
@@ -129,6 +136,9 @@ Json dev_json(const DevInfo& dev) {
   for (const auto& field : kDevCounterFields) {
     json[std::string{field.key}] = dev.*field.member;
   }
+  json["high_watermark"] = dev.high_watermark;
+  json["low_watermark"] = dev.low_watermark;
+  json["destage_rate"] = dev.destage_rate;
   return json;
 }
 
@@ -162,7 +172,7 @@ std::string dev_table(const std::vector<DevInfo>& devices) {
 }
 
 std::string dev_details(const DevInfo& dev) {
-  const std::array<std::pair<std::string_view, std::string>, 25> lines{{
+  const std::array<std::pair<std::string_view, std::string>, 26> lines{{
       {"name", dev.name},
       {"disk", dev_path(dev)},
       {"size", size_with_bytes(dev.size)},
@@ -176,6 +186,7 @@ std::string dev_details(const DevInfo& dev) {
       {"recovered blocks", slots_with_size(dev.recovered_blocks)},
       {"recovery time", usec_with_ms(dev.recovery_usec)},
       {"mode", mode_name(dev.mode)},
+      {"destage", destage_summary(dev)},
       {"degraded", dev.degraded ? "yes" : "no"},
       {"dirty", slots_with_size(dev.dirty_blocks)},
       {"commit seq", std::to_string(dev.commit_seq)},
@@ -204,6 +215,23 @@ std::string dev_details(const DevInfo& dev) {
     }
   }
   return out;
+}
+
+std::string dev_set_done(const DevSetRequest& request) {
+  std::vector<std::string> changes;
+  if (request.mode) {
+    changes.push_back("mode " + mode_name(*request.mode));
+  }
+  if (request.high_watermark) {
+    changes.push_back(fmt::format("high watermark {}%", *request.high_watermark));
+  }
+  if (request.low_watermark) {
+    changes.push_back(fmt::format("low watermark {}%", *request.low_watermark));
+  }
+  if (request.destage_rate) {
+    changes.push_back("destage rate " + format_rate(*request.destage_rate));
+  }
+  return fmt::format("{}: {}\n", request.name, fmt::join(changes, ", "));
 }
 
 std::string drain_progress(const std::string& name, std::uint64_t dirty_blocks) {

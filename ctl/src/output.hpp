@@ -45,14 +45,20 @@ std::string json_text(const Json& json);
 // {"name", "disk", "index", "size", "nvm_size", "block_size", "origin_path",
 //  "nvm_path", "openers", "nvm_uuid", "nvm_slots", "recovered_blocks",
 //  "recovery_usec", "mode" ("absorb"/"bypass"), "degraded" (bool), then the
-//  keys of kDevCounterFields ("dirty_blocks" ... "slot_wait_usec")}
+//  keys of kDevCounterFields ("dirty_blocks" ... "destage_throttle_usec"),
+//  then "high_watermark", "low_watermark" (percent) and "destage_rate"
+//  (bytes per second, 0: no cap)}
 Json dev_json(const DevInfo& dev);
 // {"devices": [dev_json, ...]}
 Json dev_list_json(const std::vector<DevInfo>& devices);
 // NAME DISK SIZE NVM MODE DIRTY ORIGIN NVM-DEV OPENERS, or "no devices".
 std::string dev_table(const std::vector<DevInfo>& devices);
-// "key: value" lines for `dev show`.
+// "key: value" lines for `dev show`, among them
+// "destage: watermarks 50%/25%, rate cap 64 MiB/s, 3 back-offs, 12.5 ms throttled".
 std::string dev_details(const DevInfo& dev);
+// What `dev set` prints: "NAME: " and the settings it changed, e.g.
+// "d0: mode bypass, high watermark 60%, low watermark 30%, destage rate 64 MiB/s".
+std::string dev_set_done(const DevSetRequest& request);
 // "draining NAME: N blocks (SIZE) left", without a newline.
 std::string drain_progress(const std::string& name, std::uint64_t dirty_blocks);
 // What `dev create` prints: "created NAME as /dev/nvflushN", and when the

@@ -58,12 +58,13 @@ bool checked_shift_left(std::uint64_t& value, unsigned shift) {
   return true;
 }
 
-}  // namespace
-
-Result<std::uint64_t> parse_size(std::string_view text) {
-  const std::string what = fmt::format("invalid size '{}'", text);
+// parse_size() and parse_rate(): `text` is the number and unit, `what` the
+// error's context, `expected` what to type instead of something that does
+// not start with a digit.
+Result<std::uint64_t> parse_bytes(std::string_view text, const std::string& what,
+                                  std::string_view expected) {
   auto invalid = [&what](std::string detail) { return Error{EINVAL, what, std::move(detail)}; };
-  auto too_large = [&what]() { return Error{ERANGE, what}; };
+  auto too_large = [&what]() { return Error{ERANGE, what, "more than 2^64 - 1 bytes"}; };
 
   std::size_t pos = 0;
   std::uint64_t whole = 0;
@@ -74,7 +75,7 @@ Result<std::uint64_t> parse_size(std::string_view text) {
     ++pos;
   }
   if (pos == 0) {
-    return invalid("expected a number of bytes such as 4096, 4K or 1.5G");
+    return invalid(std::string{expected});
   }
 
   // The fraction as numerator / 10^digits, trailing zeros dropped.
@@ -142,6 +143,58 @@ Result<std::uint64_t> parse_size(std::string_view text) {
   return bytes;
 }
 
+std::string lower_case(std::string_view text) {
+  std::string lower(text);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower;
+}
+
+}  // namespace
+
+Result<std::uint64_t> parse_size(std::string_view text) {
+  return parse_bytes(text, fmt::format("invalid size '{}'", text),
+                     "expected a number of bytes such as 4096, 4K or 1.5G");
+}
+
+Result<std::uint64_t> parse_rate(std::string_view text) {
+  const std::string lower = lower_case(text);
+  if (lower == "unlimited" || lower == "none") {
+    return std::uint64_t{0};
+  }
+  const std::string what = fmt::format("invalid rate '{}'", text);
+  if (text.starts_with('-')) {
+    return Error{EINVAL, what, "a rate cannot be negative; 0 or 'unlimited' means no cap"};
+  }
+  std::string_view amount = text;
+  if (constexpr std::string_view kPerSecond = "/s";
+      lower.size() > kPerSecond.size() && lower.ends_with(kPerSecond)) {
+    amount.remove_suffix(kPerSecond.size());
+  }
+  return parse_bytes(amount, what,
+                     "expected bytes per second such as 1048576, 512K, 64M or 1G, or "
+                     "'unlimited'");
+}
+
+Result<std::uint32_t> parse_percent(std::string_view text) {
+  const std::string what = fmt::format("invalid percentage '{}'", text);
+  std::string_view digits = text;
+  if (digits.ends_with('%')) {
+    digits.remove_suffix(1);
+  }
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), is_digit)) {
+    return Error{EINVAL, what, "expected a whole number such as 50 or 50%"};
+  }
+  std::uint64_t value = 0;
+  for (const char digit : digits) {
+    if (!checked_mul(value, 10) || !checked_add(value, static_cast<unsigned>(digit - '0')) ||
+        value > std::numeric_limits<std::uint32_t>::max()) {
+      return Error{ERANGE, what};
+    }
+  }
+  return static_cast<std::uint32_t>(value);
+}
+
 std::string format_iec(std::uint64_t bytes) {
   constexpr std::uint64_t kStep = std::uint64_t{1} << kUnitShift;
   if (bytes < kStep) {
@@ -171,6 +224,19 @@ std::string format_usec_as_ms(std::uint64_t usec) {
   const std::uint64_t round_up = usec % kUsecPerTenth >= kUsecPerTenth / 2 ? 1 : 0;
   const std::uint64_t tenths = usec / kUsecPerTenth + round_up;
   return fmt::format("{}.{} ms", tenths / 10, tenths % 10);
+}
+
+std::string format_rate(std::uint64_t bytes_per_second) {
+  if (bytes_per_second == 0) {
+    return "none";
+  }
+  // The largest unit that holds the rate a whole number of times.
+  std::size_t unit = 0;
+  while (unit + 1 < kIecUnits.size() &&
+         (bytes_per_second & ((std::uint64_t{1} << (kUnitShift * (unit + 1))) - 1)) == 0) {
+    ++unit;
+  }
+  return fmt::format("{} {}/s", bytes_per_second >> (kUnitShift * unit), kIecUnits.at(unit));
 }
 
 }  // namespace nvflush

@@ -21,6 +21,7 @@ using nvflush::Api;
 using nvflush::DevCreateRequest;
 using nvflush::DevInfo;
 using nvflush::DevMode;
+using nvflush::DevSetRequest;
 using nvflush::Error;
 using nvflush::Json;
 using nvflush::Result;
@@ -37,6 +38,7 @@ struct FakeKernel {
   std::optional<Error> fail_with;  // returned by every operation
   std::vector<std::string> calls;
   std::optional<DevCreateRequest> created;
+  std::optional<DevSetRequest> set;
   // What dev_create reports to have found in the NVM.
   std::uint64_t recovered_blocks = 0;
   std::uint64_t recovery_usec = 0;
@@ -89,8 +91,22 @@ class FakeApi final : public Api {
     return Error{ENODEV, "", "no device named " + name};
   }
 
-  Result<void> dev_set_mode(const std::string& name, DevMode mode) override {
-    kernel_.calls.push_back("set " + name + " " + nvflush::mode_name(mode));
+  Result<void> dev_set(const DevSetRequest& request) override {
+    std::string call = "set " + request.name;
+    if (request.mode) {
+      call += " mode " + nvflush::mode_name(*request.mode);
+    }
+    if (request.high_watermark) {
+      call += " high " + std::to_string(*request.high_watermark);
+    }
+    if (request.low_watermark) {
+      call += " low " + std::to_string(*request.low_watermark);
+    }
+    if (request.destage_rate) {
+      call += " rate " + std::to_string(*request.destage_rate);
+    }
+    kernel_.calls.push_back(call);
+    kernel_.set = request;
     if (kernel_.fail_with) {
       return *kernel_.fail_with;
     }
@@ -212,6 +228,25 @@ TEST_CASE("usage errors exit 2 with the message and usage on stderr") {
       std::vector<std::string>{"dev", "set", "d0", "--mode", "1"},
       std::vector<std::string>{"dev", "set", "--mode", "bypass"},
       std::vector<std::string>{"dev", "set", "a/b", "--mode", "bypass"},
+      std::vector<std::string>{"dev", "set", "d0", "--high-watermark", "0"},
+      std::vector<std::string>{"dev", "set", "d0", "--high-watermark", "101"},
+      std::vector<std::string>{"dev", "set", "d0", "--high-watermark=-1"},
+      std::vector<std::string>{"dev", "set", "d0", "--high-watermark", "high"},
+      std::vector<std::string>{"dev", "set", "d0", "--high-watermark", "50.5"},
+      std::vector<std::string>{"dev", "set", "d0", "--high-watermark"},
+      std::vector<std::string>{"dev", "set", "d0", "--low-watermark", "100"},
+      std::vector<std::string>{"dev", "set", "d0", "--low-watermark", "4294967296"},
+      std::vector<std::string>{"dev", "set", "d0", "--low-watermark", ""},
+      std::vector<std::string>{"dev", "set", "d0", "--high-watermark", "50", "--low-watermark",
+                               "50"},
+      std::vector<std::string>{"dev", "set", "d0", "--high-watermark", "30", "--low-watermark",
+                               "60", "--mode", "bypass"},
+      std::vector<std::string>{"dev", "set", "d0", "--destage-rate", "fast"},
+      std::vector<std::string>{"dev", "set", "d0", "--destage-rate=-1"},
+      std::vector<std::string>{"dev", "set", "d0", "--destage-rate", "64MB"},
+      std::vector<std::string>{"dev", "set", "d0", "--destage-rate", "16E"},
+      std::vector<std::string>{"dev", "set", "d0", "--destage-rate", ""},
+      std::vector<std::string>{"dev", "set", "d0", "--destage-rate"},
       std::vector<std::string>{"dev", "drain"},
       std::vector<std::string>{"dev", "drain", "d0", "d1"},
       std::vector<std::string>{"dev", "drain", "d0", "--timeout", "-1"},
@@ -238,7 +273,30 @@ TEST_CASE("usage errors name the problem") {
   CHECK_THAT(
       harness.run({"dev", "create", "d0", "--origin", "x", "--nvm", "y", "--mode", "fast"}).err,
       Catch::Contains("mode must be 'absorb' or 'bypass', not 'fast'"));
-  CHECK_THAT(harness.run({"dev", "set", "d0"}).err, Catch::Contains("--mode is required"));
+  CHECK_THAT(harness.run({"dev", "set", "d0"}).err,
+             Catch::StartsWith("nvflushctl: nothing to set: give at least one of --mode, "
+                               "--high-watermark, --low-watermark and --destage-rate\n"));
+  CHECK_THAT(harness.run({"dev", "set", "d0", "--high-watermark", "0"}).err,
+             Catch::StartsWith("nvflushctl: --high-watermark: must be a whole percentage from 1 "
+                               "to 100, not '0'\n"));
+  CHECK_THAT(harness.run({"dev", "set", "d0", "--low-watermark", "100%"}).err,
+             Catch::StartsWith("nvflushctl: --low-watermark: must be a whole percentage from 0 "
+                               "to 99, not '100%'\n"));
+  CHECK_THAT(
+      harness.run({"dev", "set", "d0", "--high-watermark", "40", "--low-watermark", "40"}).err,
+      Catch::StartsWith("nvflushctl: --low-watermark: 40% must be below --high-watermark 40%\n"));
+  CHECK_THAT(harness.run({"dev", "set", "d0", "--destage-rate", "64X"}).err,
+             Catch::StartsWith("nvflushctl: --destage-rate: invalid rate '64X': unknown unit "
+                               "'X'; use B, K, M, G, T, P, E or KiB, MiB, ...\n"));
+  CHECK_THAT(harness.run({"dev", "set", "d0", "--destage-rate=-64M"}).err,
+             Catch::StartsWith("nvflushctl: --destage-rate: invalid rate '-64M': a rate cannot "
+                               "be negative; 0 or 'unlimited' means no cap\n"));
+  CHECK_THAT(harness.run({"dev", "set", "d0", "--destage-rate", "16E"}).err,
+             Catch::StartsWith("nvflushctl: --destage-rate: invalid rate '16E': more than "
+                               "2^64 - 1 bytes\n"));
+  CHECK_THAT(harness.run({"dev", "set", "d0"}).err, Catch::Contains("Usage: nvflushctl dev set"));
+  CHECK_THAT(harness.run({"dev", "set", "d0", "--low-watermark", "9", "--high-watermark", "8"}).err,
+             Catch::Contains("Usage: nvflushctl dev set"));
   CHECK_THAT(harness.run({"dev", "drain", "d0", "--timeout", "soon"}).err,
              Catch::Contains("--timeout: must be a number of seconds, 0 or more, not 'soon'"));
   CHECK_THAT(harness.run({"dev", "drain", "d0", "--timeout", "-1"}).err,
@@ -371,6 +429,9 @@ TEST_CASE("dev destroy, list and show") {
   CHECK(harness.run({"dev", "show", "zz"}).out == nvflush::dev_details(sample_device("zz", 1)));
   CHECK_THAT(harness.run({"dev", "show", "zz"}).out,
              Catch::Contains("nvm uuid:         6b1d2c3e-8f90-4a1b-9c2d-3e4f5a6b7c01\n"));
+  CHECK_THAT(harness.run({"dev", "show", "zz"}).out,
+             Catch::Contains("\ndestage:          watermarks 50%/25%, rate cap 64 MiB/s, 3 "
+                             "back-offs, 12.5 ms throttled\n"));
   const Json shown = Json::parse(harness.run({"dev", "show", "zz", "--json"}).out);
   CHECK(shown["nvm_uuid"] == "6b1d2c3e-8f90-4a1b-9c2d-3e4f5a6b7c01");
   CHECK(shown["nvm_slots"] == 300);
@@ -380,6 +441,12 @@ TEST_CASE("dev destroy, list and show") {
   CHECK(shown["degraded"] == false);
   CHECK(shown["dirty_blocks"] == 300);
   CHECK(shown["slot_wait_usec"] == 1500);
+  CHECK(shown["destage_backoffs"] == 3);
+  CHECK(shown["destage_throttle_usec"] == 12500);
+  CHECK(shown["high_watermark"] == 50);
+  CHECK(shown["low_watermark"] == 25);
+  CHECK(shown["destage_rate"] == 67108864);
+  CHECK(json["devices"][0]["destage_rate"] == 67108864);
   CHECK(Json::parse(harness.run({"dev", "show", "zz", "--json"}).out) ==
         nvflush::dev_json(sample_device("zz", 1)));
 
@@ -528,13 +595,72 @@ TEST_CASE("dev set changes the mode") {
   CHECK(bypass.out == "d0: mode bypass\n");
   CHECK(bypass.err.empty());
   CHECK(harness.run({"dev", "set", "--mode=absorb", "d0"}).out == "d0: mode absorb\n");
-  CHECK(harness.kernel.calls == std::vector<std::string>{"set d0 bypass", "set d0 absorb"});
+  CHECK(harness.kernel.calls ==
+        std::vector<std::string>{"set d0 mode bypass", "set d0 mode absorb"});
 
   harness.kernel.fail_with = Error{ENODEV, "", "no device named d0"};
   const Outcome missing = harness.run({"dev", "set", "d0", "--mode", "bypass"});
   CHECK(missing.code == nvflush::kExitFailure);
   CHECK(missing.out.empty());
   CHECK(missing.err == "nvflushctl: set d0: No such device: no device named d0\n");
+}
+
+TEST_CASE("dev set sends the watermarks and the rate cap") {
+  Harness harness;
+  SECTION("all of them") {
+    const Outcome outcome = harness.run({"dev", "set", "d0", "--mode", "bypass", "--high-watermark",
+                                         "80%", "--low-watermark", "40", "--destage-rate", "64M"});
+    CHECK(outcome.code == nvflush::kExitOk);
+    CHECK(outcome.out ==
+          "d0: mode bypass, high watermark 80%, low watermark 40%, destage rate 64 MiB/s\n");
+    CHECK(outcome.err.empty());
+    REQUIRE(harness.kernel.set.has_value());
+    CHECK(*harness.kernel.set == DevSetRequest{.name = "d0",
+                                               .mode = DevMode::kBypass,
+                                               .high_watermark = 80,
+                                               .low_watermark = 40,
+                                               .destage_rate = 64ULL << 20});
+  }
+  SECTION("one at a time; the kernel checks a single watermark against the other") {
+    CHECK(harness.run({"dev", "set", "d0", "--high-watermark", "100"}).out ==
+          "d0: high watermark 100%\n");
+    CHECK(harness.run({"dev", "set", "d0", "--low-watermark=0"}).out == "d0: low watermark 0%\n");
+    CHECK(harness.run({"dev", "set", "d0", "--low-watermark", "99"}).out ==
+          "d0: low watermark 99%\n");
+    CHECK(harness.run({"dev", "set", "d0", "--destage-rate", "1GiB"}).out ==
+          "d0: destage rate 1 GiB/s\n");
+    CHECK(harness.run({"dev", "set", "d0", "--destage-rate", "unlimited"}).out ==
+          "d0: destage rate none\n");
+    CHECK(harness.run({"dev", "set", "d0", "--destage-rate", "0"}).out ==
+          "d0: destage rate none\n");
+    CHECK(harness.run({"dev", "set", "d0", "--destage-rate", "1000000"}).out ==
+          "d0: destage rate 1000000 B/s\n");
+    CHECK(harness.kernel.calls ==
+          std::vector<std::string>{"set d0 high 100", "set d0 low 0", "set d0 low 99",
+                                   "set d0 rate 1073741824", "set d0 rate 0", "set d0 rate 0",
+                                   "set d0 rate 1000000"});
+  }
+}
+
+TEST_CASE("dev set prints the kernel's refusal") {
+  Harness harness;
+  harness.kernel.fail_with = Error{EINVAL, "", "low-watermark must be below high-watermark"};
+  const Outcome outcome = harness.run({"dev", "set", "d0", "--low-watermark", "60"});
+  CHECK(outcome.code == nvflush::kExitFailure);
+  CHECK(outcome.out.empty());
+  CHECK(outcome.err ==
+        "nvflushctl: set d0: Invalid argument: low-watermark must be below high-watermark\n");
+  CHECK(harness.kernel.calls == std::vector<std::string>{"set d0 low 60"});
+}
+
+TEST_CASE("dev set --help describes the destager settings") {
+  Harness harness;
+  const Outcome outcome = harness.run({"dev", "set", "--help"});
+  CHECK(outcome.code == nvflush::kExitOk);
+  CHECK_THAT(outcome.out, Catch::Contains("--high-watermark PCT"));
+  CHECK_THAT(outcome.out, Catch::Contains("--low-watermark PCT"));
+  CHECK_THAT(outcome.out, Catch::Contains("--destage-rate RATE"));
+  CHECK_THAT(outcome.out, Catch::Contains("'unlimited'"));
 }
 
 namespace {

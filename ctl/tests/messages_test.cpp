@@ -39,6 +39,10 @@ DevInfo sample_dev() {
   dev.degraded = true;
   dev.dirty_blocks = 0x1'0000'0005ULL;
   dev.slot_wait_usec = 0xffff'ffff'ffff'fffdULL;
+  dev.destage_throttle_usec = 0x1'0000'0007ULL;
+  dev.high_watermark = 90;
+  dev.low_watermark = 10;
+  dev.destage_rate = 0xffff'ffff'ffff'ffffULL;
   return dev;
 }
 
@@ -67,6 +71,9 @@ MessageBuilder dev_reply(const DevInfo& dev, std::uint16_t dropped = 0) {
   for (const auto& field : nvflush::kDevCounterFields) {
     msg.u64_aligned(static_cast<std::uint16_t>(field.attr), dev.*field.member, kPad);
   }
+  msg.u64_aligned(NVFLUSH_A_DEV_DESTAGE_RATE, dev.destage_rate, kPad)
+      .u32(NVFLUSH_A_DEV_HIGH_WATERMARK, dev.high_watermark)
+      .u32(NVFLUSH_A_DEV_LOW_WATERMARK, dev.low_watermark);
   return msg;
 }
 
@@ -134,7 +141,7 @@ TEST_CASE("the hand-built reply aligns every u64 like the kernel") {
     }
   }
   CHECK(remaining == 0);
-  CHECK(u64s == 5 + static_cast<int>(nvflush::kDevCounterFields.size()));
+  CHECK(u64s == 6 + static_cast<int>(nvflush::kDevCounterFields.size()));
 }
 
 TEST_CASE("a DEV_GET reply decodes the mode, the degraded flag and every device counter") {
@@ -158,6 +165,8 @@ TEST_CASE("a DEV_GET reply decodes the mode, the degraded flag and every device 
   CHECK(dev->destage_batches == 7);
   CHECK(dev->destage_writes == 40);
   CHECK(dev->slot_wait_usec == 0xffff'ffff'ffff'fffdULL);
+  CHECK(dev->destage_backoffs == 3);
+  CHECK(dev->destage_throttle_usec == 0x1'0000'0007ULL);
 
   SECTION("distinct values land in their own fields") {
     DevInfo distinct = sample_dev();
@@ -173,6 +182,8 @@ TEST_CASE("a DEV_GET reply decodes the mode, the degraded flag and every device 
     CHECK(*decoded == distinct);
     CHECK(decoded->dirty_blocks == 1000);
     CHECK(decoded->slot_wait_usec == 1014);
+    CHECK(decoded->destage_backoffs == 1015);
+    CHECK(decoded->destage_throttle_usec == 1016);
   }
   SECTION("any non-zero degraded byte means degraded; an unknown mode is kept") {
     DevInfo future = sample_dev();
@@ -193,7 +204,7 @@ TEST_CASE("a reply without a mode, degraded or counter attribute is rejected") {
   for (const auto& field : nvflush::kDevCounterFields) {
     required.emplace_back(static_cast<std::uint16_t>(field.attr), std::string{field.name});
   }
-  REQUIRE(required.size() == 17);
+  REQUIRE(required.size() == 19);
   for (const auto& [type, name] : required) {
     INFO(name);
     const auto message = dev_reply(sample_dev(), type).finish();
@@ -202,6 +213,57 @@ TEST_CASE("a reply without a mode, degraded or counter attribute is rejected") {
     CHECK(dev.error().code == EBADMSG);
     CHECK(dev.error().detail == fmt::format("missing attribute '{}' (type {})", name, type));
   }
+}
+
+TEST_CASE("a DEV_GET reply decodes the destager settings") {
+  const auto message = dev_reply(sample_dev()).finish();
+  const auto dev = nvflush::decode_dev(bytes_of(message));
+  REQUIRE(dev.ok());
+  CHECK(dev->high_watermark == 90);
+  CHECK(dev->low_watermark == 10);
+  CHECK(dev->destage_rate == 0xffff'ffff'ffff'ffffULL);
+
+  SECTION("no cap") {
+    DevInfo uncapped = sample_dev();
+    uncapped.destage_rate = 0;
+    const auto uncapped_message = dev_reply(uncapped).finish();
+    const auto decoded = nvflush::decode_dev(bytes_of(uncapped_message));
+    REQUIRE(decoded.ok());
+    CHECK(*decoded == uncapped);
+  }
+}
+
+TEST_CASE("a reply without a destager setting is rejected") {
+  const auto [type, name] = GENERATE(table<std::uint16_t, std::string>({
+      {NVFLUSH_A_DEV_HIGH_WATERMARK, "high-watermark"},
+      {NVFLUSH_A_DEV_LOW_WATERMARK, "low-watermark"},
+      {NVFLUSH_A_DEV_DESTAGE_RATE, "destage-rate"},
+  }));
+  const auto message = dev_reply(sample_dev(), type).finish();
+  const auto dev = nvflush::decode_dev(bytes_of(message));
+  REQUIRE_FALSE(dev.ok());
+  CHECK(dev.error().code == EBADMSG);
+  CHECK(dev.error().detail == fmt::format("missing attribute '{}' (type {})", name, type));
+}
+
+TEST_CASE("the destager settings must have their exact sizes") {
+  auto replace = [](std::uint16_t type, const void* data, std::size_t len) {
+    auto builder = dev_reply(sample_dev(), type);
+    builder.drop(0).attr(type, data, len);
+    const auto message = builder.finish();
+    return nvflush::decode_dev(bytes_of(message));
+  };
+  const std::uint64_t wide = 1;
+  const std::uint32_t u32 = 1;
+  CHECK(replace(NVFLUSH_A_DEV_HIGH_WATERMARK, &wide, sizeof(wide)).error().detail ==
+        fmt::format("attribute 'high-watermark' (type {}) has an invalid payload of 8 bytes",
+                    NVFLUSH_A_DEV_HIGH_WATERMARK));
+  CHECK(replace(NVFLUSH_A_DEV_LOW_WATERMARK, &wide, sizeof(wide)).error().detail ==
+        fmt::format("attribute 'low-watermark' (type {}) has an invalid payload of 8 bytes",
+                    NVFLUSH_A_DEV_LOW_WATERMARK));
+  CHECK(replace(NVFLUSH_A_DEV_DESTAGE_RATE, &u32, sizeof(u32)).error().detail ==
+        fmt::format("attribute 'destage-rate' (type {}) has an invalid payload of 4 bytes",
+                    NVFLUSH_A_DEV_DESTAGE_RATE));
 }
 
 TEST_CASE("the new attributes must have their exact sizes") {
@@ -586,7 +648,8 @@ TEST_CASE("DEV_CREATE carries MODE as a u32 only when given") {
 }
 
 TEST_CASE("DEV_SET carries the name and the mode") {
-  const auto msg = nvflush::encode_dev_set(kFamily, "d0", nvflush::DevMode::kBypass);
+  const auto msg =
+      nvflush::encode_dev_set(kFamily, {.name = "d0", .mode = nvflush::DevMode::kBypass});
   REQUIRE(msg.ok());
   const Decoded d = decode_request(msg->get(), NVFLUSH_A_DEV_MAX);
   CHECK(d.header.nlmsg_type == kFamily);
@@ -600,13 +663,95 @@ TEST_CASE("DEV_SET carries the name and the mode") {
   CHECK(nla_len(mode) == sizeof(std::uint32_t));
   CHECK(nla_get_u32(mode) == NVFLUSH_MODE_BYPASS);
 
-  const auto absorb = nvflush::encode_dev_set(kFamily, "d1", nvflush::DevMode::kAbsorb);
+  const auto absorb =
+      nvflush::encode_dev_set(kFamily, {.name = "d1", .mode = nvflush::DevMode::kAbsorb});
   REQUIRE(absorb.ok());
   CHECK(
       nla_get_u32(decode_request(absorb->get(), NVFLUSH_A_DEV_MAX).attrs.at(NVFLUSH_A_DEV_MODE)) ==
       NVFLUSH_MODE_ABSORB);
 
-  CHECK(nvflush::encode_dev_set(kFamily, "a/b", nvflush::DevMode::kAbsorb).error().code == EINVAL);
+  CHECK(nvflush::encode_dev_set(kFamily, {.name = "a/b", .mode = nvflush::DevMode::kAbsorb})
+            .error()
+            .code == EINVAL);
+}
+
+TEST_CASE("DEV_SET carries the watermarks as u32 and the rate as u64, only when given") {
+  SECTION("all of them") {
+    const auto msg = nvflush::encode_dev_set(kFamily, {.name = "d0",
+                                                       .mode = nvflush::DevMode::kAbsorb,
+                                                       .high_watermark = 100,
+                                                       .low_watermark = 0,
+                                                       .destage_rate = 0x1'0000'0001ULL});
+    REQUIRE(msg.ok());
+    const Decoded d = decode_request(msg->get(), NVFLUSH_A_DEV_MAX);
+    CHECK(d.genl.cmd == NVFLUSH_CMD_DEV_SET);
+    CHECK(attr_count(d) == 5);
+    CHECK(string_attr(d, NVFLUSH_A_DEV_NAME) == "d0");
+    const nlattr* high = d.attrs.at(NVFLUSH_A_DEV_HIGH_WATERMARK);
+    const nlattr* low = d.attrs.at(NVFLUSH_A_DEV_LOW_WATERMARK);
+    const nlattr* rate = d.attrs.at(NVFLUSH_A_DEV_DESTAGE_RATE);
+    REQUIRE(high != nullptr);
+    REQUIRE(low != nullptr);
+    REQUIRE(rate != nullptr);
+    CHECK(nla_len(high) == sizeof(std::uint32_t));
+    CHECK(nla_get_u32(high) == 100);
+    CHECK(nla_len(low) == sizeof(std::uint32_t));
+    CHECK(nla_get_u32(low) == 0);
+    CHECK(nla_len(rate) == sizeof(std::uint64_t));
+    CHECK(nla_get_u64(rate) == 0x1'0000'0001ULL);
+  }
+  SECTION("the rate alone, 0 meaning no cap") {
+    const auto msg = nvflush::encode_dev_set(kFamily, {.name = "d0", .destage_rate = 0});
+    REQUIRE(msg.ok());
+    const Decoded d = decode_request(msg->get(), NVFLUSH_A_DEV_MAX);
+    CHECK(attr_count(d) == 2);
+    CHECK(d.attrs.at(NVFLUSH_A_DEV_MODE) == nullptr);
+    REQUIRE(d.attrs.at(NVFLUSH_A_DEV_DESTAGE_RATE) != nullptr);
+    CHECK(nla_get_u64(d.attrs.at(NVFLUSH_A_DEV_DESTAGE_RATE)) == 0);
+  }
+  SECTION("one watermark: the kernel checks it against the other") {
+    const auto msg = nvflush::encode_dev_set(kFamily, {.name = "d0", .low_watermark = 99});
+    REQUIRE(msg.ok());
+    const Decoded d = decode_request(msg->get(), NVFLUSH_A_DEV_MAX);
+    CHECK(attr_count(d) == 2);
+    CHECK(d.attrs.at(NVFLUSH_A_DEV_HIGH_WATERMARK) == nullptr);
+    REQUIRE(d.attrs.at(NVFLUSH_A_DEV_LOW_WATERMARK) != nullptr);
+    CHECK(nla_get_u32(d.attrs.at(NVFLUSH_A_DEV_LOW_WATERMARK)) == 99);
+  }
+}
+
+TEST_CASE("DEV_SET refuses what the kernel would refuse anyway") {
+  const auto [request, problem] = GENERATE(table<nvflush::DevSetRequest, std::string>({
+      {{.name = "d0"}, "nothing to set: give mode, high-watermark, low-watermark or destage-rate"},
+      {{.name = "d0", .high_watermark = 0}, "high-watermark 0 is not between 1 and 100 (percent)"},
+      {{.name = "d0", .high_watermark = 101},
+       "high-watermark 101 is not between 1 and 100 (percent)"},
+      {{.name = "d0", .low_watermark = 100}, "low-watermark 100 is not between 0 and 99 (percent)"},
+      {{.name = "d0", .high_watermark = 50, .low_watermark = 50},
+       "low-watermark 50 is not below high-watermark 50"},
+      {{.name = "d0", .high_watermark = 40, .low_watermark = 60},
+       "low-watermark 60 is not below high-watermark 40"},
+  }));
+  INFO(problem);
+  CHECK(nvflush::dev_set_problem(request) == problem);
+  const auto msg = nvflush::encode_dev_set(kFamily, request);
+  REQUIRE_FALSE(msg.ok());
+  CHECK(msg.error().code == EINVAL);
+  CHECK(msg.error().what == "invalid settings for 'd0'");
+  CHECK(msg.error().detail == problem);
+}
+
+TEST_CASE("dev_set_problem lets valid settings through") {
+  const nvflush::DevSetRequest request =
+      GENERATE(nvflush::DevSetRequest{.name = "d0", .mode = nvflush::DevMode::kBypass},
+               nvflush::DevSetRequest{.name = "d0", .high_watermark = 1, .low_watermark = 0},
+               nvflush::DevSetRequest{.name = "d0", .high_watermark = 100, .low_watermark = 99},
+               nvflush::DevSetRequest{.name = "d0", .high_watermark = 1},
+               nvflush::DevSetRequest{.name = "d0", .low_watermark = 99},
+               nvflush::DevSetRequest{.name = "d0", .destage_rate = 0},
+               nvflush::DevSetRequest{.name = "d0", .destage_rate = ~0ULL});
+  CHECK_FALSE(nvflush::dev_set_problem(request).has_value());
+  CHECK(nvflush::encode_dev_set(kFamily, request).ok());
 }
 
 TEST_CASE("DEV_DRAIN carries the name only") {

@@ -171,7 +171,8 @@ TEST_CASE("dev JSON has exact numbers") {
     "write_hits": 12, "read_hits": 500, "read_misses": 20, "flushes_absorbed": 30,
     "origin_flushes": 2, "origin_flushes_avoided": 28, "commits": 31,
     "destaged_bytes": 2867200, "destage_batches": 7, "destage_writes": 40,
-    "slot_wait_usec": 1500})");
+    "slot_wait_usec": 1500, "destage_backoffs": 3, "destage_throttle_usec": 12500,
+    "high_watermark": 50, "low_watermark": 25, "destage_rate": 67108864})");
   const Json actual = nvflush::dev_json(sample_device("d1", 1));
   CHECK(actual == expected);
   // Documented key order: the NVM keys follow the original ones.
@@ -184,7 +185,8 @@ TEST_CASE("dev JSON has exact numbers") {
         R"("write_hits":12,"read_hits":500,"read_misses":20,"flushes_absorbed":30,)"
         R"("origin_flushes":2,"origin_flushes_avoided":28,"commits":31,)"
         R"("destaged_bytes":2867200,"destage_batches":7,"destage_writes":40,)"
-        R"("slot_wait_usec":1500})");
+        R"("slot_wait_usec":1500,"destage_backoffs":3,"destage_throttle_usec":12500,)"
+        R"("high_watermark":50,"low_watermark":25,"destage_rate":67108864})");
   const Json list = nvflush::dev_list_json({sample_device("d0", 0), sample_device("d1", 1)});
   REQUIRE(list["devices"].size() == 2);
   CHECK(list["devices"][1] == expected);
@@ -213,14 +215,23 @@ TEST_CASE("dev JSON: mode, degraded and the device counters") {
   const Json reparsed = Json::parse(nvflush::json_text(nvflush::dev_json(dev)));
   CHECK(reparsed["mode"] == "bypass");
   CHECK(reparsed["degraded"] == true);
-  const std::vector<std::string> keys{"dirty_blocks",    "commit_seq",
-                                      "absorbed_writes", "absorbed_bytes",
-                                      "write_hits",      "read_hits",
-                                      "read_misses",     "flushes_absorbed",
-                                      "origin_flushes",  "origin_flushes_avoided",
-                                      "commits",         "destaged_bytes",
-                                      "destage_batches", "destage_writes",
-                                      "slot_wait_usec"};
+  const std::vector<std::string> keys{"dirty_blocks",
+                                      "commit_seq",
+                                      "absorbed_writes",
+                                      "absorbed_bytes",
+                                      "write_hits",
+                                      "read_hits",
+                                      "read_misses",
+                                      "flushes_absorbed",
+                                      "origin_flushes",
+                                      "origin_flushes_avoided",
+                                      "commits",
+                                      "destaged_bytes",
+                                      "destage_batches",
+                                      "destage_writes",
+                                      "slot_wait_usec",
+                                      "destage_backoffs",
+                                      "destage_throttle_usec"};
   REQUIRE(keys.size() == nvflush::kDevCounterFields.size());
   value = kMax - 20;
   for (const auto& key : keys) {
@@ -229,7 +240,32 @@ TEST_CASE("dev JSON: mode, degraded and the device counters") {
     CHECK(reparsed[key].is_number_unsigned());
     CHECK(reparsed[key].get<std::uint64_t>() == value++);
   }
-  CHECK(reparsed.size() == 13 + 2 + keys.size());
+  CHECK(reparsed.size() == 13 + 2 + keys.size() + 3);
+}
+
+TEST_CASE("dev JSON: the destager settings") {
+  DevInfo dev = sample_device("d0", 0);
+  dev.high_watermark = 100;
+  dev.low_watermark = 0;
+  dev.destage_rate = kMax;
+  const Json reparsed = Json::parse(nvflush::json_text(nvflush::dev_json(dev)));
+  CHECK(reparsed["high_watermark"] == 100);
+  CHECK(reparsed["low_watermark"] == 0);
+  CHECK(reparsed["destage_rate"].is_number_unsigned());
+  CHECK(reparsed["destage_rate"].get<std::uint64_t>() == kMax);
+  // No cap is a number too, never null or a string.
+  dev.destage_rate = 0;
+  const Json uncapped = nvflush::dev_json(dev);
+  CHECK(uncapped["destage_rate"].is_number_unsigned());
+  CHECK(uncapped["destage_rate"] == 0);
+  // dev list carries the same keys.
+  CHECK(nvflush::dev_list_json({dev})["devices"][0] == uncapped);
+  // The last keys, in this order.
+  CHECK_THAT(nvflush::json_text(uncapped),
+             Catch::EndsWith(R"("slot_wait_usec":1500,"destage_backoffs":3,)"
+                             R"("destage_throttle_usec":12500,"high_watermark":100,)"
+                             R"("low_watermark":0,"destage_rate":0})"
+                             "\n"));
 }
 
 TEST_CASE("dev list table") {
@@ -261,6 +297,8 @@ TEST_CASE("dev show prints key: value lines") {
         "recovered blocks: 12 (48.0 KiB)\n"
         "recovery time:    1.2 ms (1234 usec)\n"
         "mode:             absorb\n"
+        "destage:          watermarks 50%/25%, rate cap 64 MiB/s, 3 back-offs, 12.5 ms "
+        "throttled\n"
         "degraded:         no\n"
         "dirty:            300 (1.2 MiB)\n"
         "commit seq:       42\n"
@@ -279,6 +317,62 @@ TEST_CASE("dev show prints key: value lines") {
   const std::string details = nvflush::dev_details(degraded);
   CHECK_THAT(details, Catch::Contains("\nmode:             bypass\n"));
   CHECK_THAT(details, Catch::Contains("\ndegraded:         yes\n"));
+}
+
+TEST_CASE("dev show: the destage line") {
+  DevInfo dev = sample_device("d0", 0);
+  auto destage_line = [&dev] {
+    const std::string details = nvflush::dev_details(dev);
+    const auto start = details.find("\ndestage:");
+    REQUIRE(start != std::string::npos);
+    return details.substr(start + 1, details.find('\n', start + 1) - start);
+  };
+  CHECK(destage_line() ==
+        "destage:          watermarks 50%/25%, rate cap 64 MiB/s, 3 back-offs, 12.5 ms "
+        "throttled\n");
+  SECTION("no cap, nothing paused") {
+    dev.destage_rate = 0;
+    dev.destage_backoffs = 0;
+    dev.destage_throttle_usec = 0;
+    CHECK(destage_line() ==
+          "destage:          watermarks 50%/25%, rate cap none, 0 back-offs, 0.0 ms throttled\n");
+  }
+  SECTION("rates are shown exactly") {
+    const auto [rate, shown] = GENERATE(table<std::uint64_t, std::string>({
+        {1, "1 B/s"},
+        {1'000'000, "1000000 B/s"},
+        {512 * 1024, "512 KiB/s"},
+        {3ULL << 29, "1536 MiB/s"},
+        {1ULL << 30, "1 GiB/s"},
+        {kMax, "18446744073709551615 B/s"},
+    }));
+    dev.destage_rate = rate;
+    dev.high_watermark = 100;
+    dev.low_watermark = 0;
+    dev.destage_backoffs = kMax;
+    dev.destage_throttle_usec = 1'234'567;
+    CHECK(destage_line() == "destage:          watermarks 100%/0%, rate cap " + shown +
+                                ", 18446744073709551615 back-offs, 1234.6 ms throttled\n");
+  }
+}
+
+TEST_CASE("dev set reports the settings it changed") {
+  using nvflush::DevMode;
+  using nvflush::DevSetRequest;
+  const auto [request, expected] = GENERATE(table<DevSetRequest, std::string>({
+      {{.name = "d0", .mode = DevMode::kBypass}, "d0: mode bypass\n"},
+      {{.name = "d0", .high_watermark = 60}, "d0: high watermark 60%\n"},
+      {{.name = "d0", .low_watermark = 0}, "d0: low watermark 0%\n"},
+      {{.name = "d0", .destage_rate = 0}, "d0: destage rate none\n"},
+      {{.name = "d0", .destage_rate = 64ULL << 20}, "d0: destage rate 64 MiB/s\n"},
+      {{.name = "d1",
+        .mode = DevMode::kAbsorb,
+        .high_watermark = 80,
+        .low_watermark = 40,
+        .destage_rate = 1ULL << 30},
+       "d1: mode absorb, high watermark 80%, low watermark 40%, destage rate 1 GiB/s\n"},
+  }));
+  CHECK(nvflush::dev_set_done(request) == expected);
 }
 
 TEST_CASE("the drain progress line") {

@@ -37,7 +37,7 @@ inline std::string sample_uuid(std::uint32_t index) {
 // and /dev/pmemINDEX, 1 GiB with 1.5 MiB of NVM holding 300 slots, one
 // opener; 12 blocks were recovered in 1.234 ms at creation. It absorbs,
 // is not degraded, holds 300 dirty blocks, and every counter has its own
-// value.
+// value. The destager runs between 50% and 25% with a 64 MiB/s cap.
 inline DevInfo sample_device(const std::string& name, std::uint32_t index) {
   return DevInfo{.name = name,
                  .origin_path = "/dev/vd" + name,
@@ -68,7 +68,12 @@ inline DevInfo sample_device(const std::string& name, std::uint32_t index) {
                  .destaged_bytes = 2'867'200,
                  .destage_batches = 7,
                  .destage_writes = 40,
-                 .slot_wait_usec = 1500};
+                 .slot_wait_usec = 1500,
+                 .destage_backoffs = 3,
+                 .destage_throttle_usec = 12'500,
+                 .high_watermark = 50,
+                 .low_watermark = 25,
+                 .destage_rate = 64ULL << 20};
 }
 
 // The inode number of a file, which for a cgroup directory is its id.
