@@ -168,8 +168,13 @@ static void nvf_destage_free(struct nvf_dev *dev, struct nvf_destage_batch *b)
 	}
 	/* readers that found the slots before their removal are done */
 	synchronize_srcu(&t->srcu);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		u64 cgroup = t->slots[b->e[i].slot].cgroup;
+
+		this_cpu_add(nvf_stats_of(&dev->stats, cgroup)->destaged_bytes,
+			     NVF_BLOCK_SIZE);
 		nvf_slot_release(dev, b->e[i].slot);
+	}
 }
 
 static void nvf_destage_put_pages(struct nvf_destage_batch *b)
@@ -225,10 +230,11 @@ static int nvf_destage_batch(struct nvf_dev *dev, struct nvf_destage_batch *b)
 	return n;
 }
 
-/* Writers wait for a slot, or a drain runs: no pacing then. */
+/* Writers wait for a slot or at their cap, or a drain runs: no pacing. */
 static bool nvf_destage_urgent(struct nvf_tier *t)
 {
-	return atomic_read(&t->slot_waiters) || READ_ONCE(t->draining);
+	return atomic_read(&t->slot_waiters) ||
+	       atomic_read(&t->quota_waiters) || READ_ONCE(t->draining);
 }
 
 static bool nvf_destage_wanted(struct nvf_dev *dev, bool running)
@@ -247,7 +253,8 @@ static void nvf_destage_pause(struct nvf_tier *t, u64 ms)
 {
 	wait_event_interruptible_timeout(t->destage_wait,
 					 kthread_should_stop() ||
-					 atomic_read(&t->slot_waiters),
+					 atomic_read(&t->slot_waiters) ||
+					 atomic_read(&t->quota_waiters),
 					 msecs_to_jiffies(ms));
 }
 
@@ -271,7 +278,8 @@ static void nvf_destage_pace(struct nvf_dev *dev, u64 bytes, u64 start)
 	struct nvf_tier *t = &dev->tier;
 	u64 cap = READ_ONCE(t->rate_cap), want, took;
 
-	if (!cap || atomic_read(&t->slot_waiters))
+	if (!cap || atomic_read(&t->slot_waiters) ||
+	    atomic_read(&t->quota_waiters))
 		return;
 	want = div64_u64(bytes * NSEC_PER_SEC, cap);
 	took = ktime_get_ns() - start;

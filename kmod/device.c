@@ -201,6 +201,7 @@ static void nvf_dev_free(struct nvf_dev *dev)
 	nvf_bdev_close(&dev->nvm_bdev);
 	nvf_bdev_close(&dev->origin);
 	nvf_stats_exit(&dev->stats);
+	nvf_policies_exit(dev);
 	if (dev->index >= 0)
 		ida_free(&nvf_index_ida, dev->index);
 	kfree(dev->origin_path);
@@ -239,6 +240,7 @@ struct nvf_dev *nvf_dev_create(const struct nvf_create_args *args,
 	dev->index = -1;
 	strscpy(dev->name, args->name, sizeof(dev->name));
 	dev->mode = args->mode;
+	nvf_policies_init(dev);
 	dev->origin_path = kstrdup(args->origin_path, GFP_KERNEL);
 	dev->nvm_path = kstrdup(args->nvm_path, GFP_KERNEL);
 	err = nvf_stats_init(&dev->stats);

@@ -53,12 +53,13 @@ static void nvf_submit_bio(struct bio *bio)
 	struct bio *clone;
 	struct nvf_io *io;
 
-	nvf_stats_account(&dev->stats, bio);
+	struct nvf_counters __percpu *c = nvf_stats_account(&dev->stats, bio);
+
 	if (unlikely(!percpu_ref_tryget_live(&dev->inflight))) {
 		bio_io_error(bio);
 		return;
 	}
-	if (nvf_tier_handle(dev, bio)) {
+	if (nvf_tier_handle(dev, bio, c)) {
 		percpu_ref_put(&dev->inflight);
 		return;
 	}

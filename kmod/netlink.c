@@ -13,22 +13,41 @@
 #include <net/genetlink.h>
 #include "nvflush.h"
 
-static struct genl_family nvf_family;
-
 static const struct nla_policy nvf_dev_create_policy[NVFLUSH_A_DEV_MODE + 1] = {
 	[NVFLUSH_A_DEV_NAME] = { .type = NLA_NUL_STRING },
 	[NVFLUSH_A_DEV_ORIGIN_PATH] = { .type = NLA_NUL_STRING, .len = PATH_MAX - 1 },
 	[NVFLUSH_A_DEV_NVM_PATH] = { .type = NLA_NUL_STRING, .len = PATH_MAX - 1 },
 	[NVFLUSH_A_DEV_FORMAT] = { .type = NLA_FLAG },
-	[NVFLUSH_A_DEV_MODE] = NLA_POLICY_MAX(NLA_U32, NVFLUSH_MODE_BYPASS),
+	[NVFLUSH_A_DEV_MODE] = NLA_POLICY_MAX(NLA_U32, NVFLUSH_MODE_SYNC_ONLY),
 };
 
-static const struct nla_policy nvf_dev_set_policy[NVFLUSH_A_DEV_DESTAGE_RATE + 1] = {
+static const struct nla_policy nvf_dev_set_policy[NVFLUSH_A_DEV_ROOT_SYNC + 1] = {
 	[NVFLUSH_A_DEV_NAME] = { .type = NLA_NUL_STRING },
-	[NVFLUSH_A_DEV_MODE] = NLA_POLICY_MAX(NLA_U32, NVFLUSH_MODE_BYPASS),
+	[NVFLUSH_A_DEV_MODE] = NLA_POLICY_MAX(NLA_U32, NVFLUSH_MODE_SYNC_ONLY),
 	[NVFLUSH_A_DEV_HIGH_WATERMARK] = NLA_POLICY_RANGE(NLA_U32, 1, 100),
 	[NVFLUSH_A_DEV_LOW_WATERMARK] = NLA_POLICY_MAX(NLA_U32, 99),
 	[NVFLUSH_A_DEV_DESTAGE_RATE] = { .type = NLA_U64 },
+	[NVFLUSH_A_DEV_ROOT_SYNC] = NLA_POLICY_MAX(NLA_U32, NVFLUSH_ROOT_SYNC_FOLLOW),
+};
+
+static const struct nla_policy nvf_policy_set_policy[NVFLUSH_A_POLICY_WEIGHT + 1] = {
+	[NVFLUSH_A_POLICY_DEV_NAME] = { .type = NLA_NUL_STRING },
+	[NVFLUSH_A_POLICY_CGROUP_PATH] = { .type = NLA_NUL_STRING, .len = PATH_MAX - 1 },
+	[NVFLUSH_A_POLICY_MODE] = NLA_POLICY_MAX(NLA_U32, NVFLUSH_MODE_SYNC_ONLY),
+	[NVFLUSH_A_POLICY_MAX_DIRTY] = { .type = NLA_U64 },
+	[NVFLUSH_A_POLICY_ON_FULL] = NLA_POLICY_MAX(NLA_U32, NVFLUSH_ON_FULL_BYPASS),
+	[NVFLUSH_A_POLICY_WEIGHT] = NLA_POLICY_RANGE(NLA_U32, 1, 1000),
+};
+
+static const struct nla_policy nvf_policy_del_policy[NVFLUSH_A_POLICY_CGROUP_ID + 1] = {
+	[NVFLUSH_A_POLICY_DEV_NAME] = { .type = NLA_NUL_STRING },
+	[NVFLUSH_A_POLICY_CGROUP_PATH] = { .type = NLA_NUL_STRING, .len = PATH_MAX - 1 },
+	[NVFLUSH_A_POLICY_CGROUP_ID] = { .type = NLA_U64 },
+};
+
+static const struct nla_policy nvf_policy_get_policy[NVFLUSH_A_POLICY_CGROUP_PATH + 1] = {
+	[NVFLUSH_A_POLICY_DEV_NAME] = { .type = NLA_NUL_STRING },
+	[NVFLUSH_A_POLICY_CGROUP_PATH] = { .type = NLA_NUL_STRING, .len = PATH_MAX - 1 },
 };
 
 static const struct nla_policy nvf_dev_name_policy[NVFLUSH_A_DEV_NAME + 1] = {
@@ -128,7 +147,8 @@ static int nvf_fill_tier(struct sk_buff *skb, struct nvf_dev *dev)
 	}
 	if (nla_put_u32(skb, NVFLUSH_A_DEV_HIGH_WATERMARK,
 			READ_ONCE(t->high_pct)) ||
-	    nla_put_u32(skb, NVFLUSH_A_DEV_LOW_WATERMARK, READ_ONCE(t->low_pct)))
+	    nla_put_u32(skb, NVFLUSH_A_DEV_LOW_WATERMARK, READ_ONCE(t->low_pct)) ||
+	    nla_put_u32(skb, NVFLUSH_A_DEV_ROOT_SYNC, READ_ONCE(dev->root_sync)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -256,6 +276,7 @@ static int nvf_op_set(struct nvf_dev *dev, struct genl_info *info)
 	struct nlattr *low_a = info->attrs[NVFLUSH_A_DEV_LOW_WATERMARK];
 	struct nlattr *mode_a = info->attrs[NVFLUSH_A_DEV_MODE];
 	struct nlattr *rate_a = info->attrs[NVFLUSH_A_DEV_DESTAGE_RATE];
+	struct nlattr *root_a = info->attrs[NVFLUSH_A_DEV_ROOT_SYNC];
 	struct nvf_tier *t = &dev->tier;
 	u32 high = high_a ? nla_get_u32(high_a) : READ_ONCE(t->high_pct);
 	u32 low = low_a ? nla_get_u32(low_a) : READ_ONCE(t->low_pct);
@@ -271,6 +292,8 @@ static int nvf_op_set(struct nvf_dev *dev, struct genl_info *info)
 		WRITE_ONCE(t->rate_cap, nla_get_u64(rate_a));
 	if (mode_a)
 		WRITE_ONCE(dev->mode, nla_get_u32(mode_a));
+	if (root_a)
+		WRITE_ONCE(dev->root_sync, nla_get_u32(root_a));
 	return 0;
 }
 
@@ -294,9 +317,10 @@ static int nvf_cmd_dev_set(struct sk_buff *skb, struct genl_info *info)
 	if (!info->attrs[NVFLUSH_A_DEV_MODE] &&
 	    !info->attrs[NVFLUSH_A_DEV_HIGH_WATERMARK] &&
 	    !info->attrs[NVFLUSH_A_DEV_LOW_WATERMARK] &&
-	    !info->attrs[NVFLUSH_A_DEV_DESTAGE_RATE]) {
+	    !info->attrs[NVFLUSH_A_DEV_DESTAGE_RATE] &&
+	    !info->attrs[NVFLUSH_A_DEV_ROOT_SYNC]) {
 		NL_SET_ERR_MSG(info->extack,
-			       "nothing to set: give mode, a watermark or destage-rate");
+			       "nothing to set: give mode, a watermark, destage-rate or root-sync");
 		return -EINVAL;
 	}
 	return nvf_do_dev(info, nvf_op_set);
@@ -338,12 +362,26 @@ static int nvf_fill_stats(struct sk_buff *skb, struct netlink_callback *cb,
 		NVFLUSH_A_STATS_SYNC_WRITES, NVFLUSH_A_STATS_FLUSHES,
 		NVFLUSH_A_STATS_FUA_WRITES, NVFLUSH_A_STATS_READ_BIOS,
 		NVFLUSH_A_STATS_READ_BYTES, NVFLUSH_A_STATS_DISCARD_BIOS,
-		NVFLUSH_A_STATS_DISCARD_BYTES,
+		NVFLUSH_A_STATS_DISCARD_BYTES, NVFLUSH_A_STATS_ABSORBED_WRITES,
+		NVFLUSH_A_STATS_ABSORBED_BYTES, NVFLUSH_A_STATS_BYPASSED_WRITES,
+		NVFLUSH_A_STATS_BYPASSED_BYTES, NVFLUSH_A_STATS_WRITE_HITS,
+		NVFLUSH_A_STATS_READ_HITS, NVFLUSH_A_STATS_READ_MISSES,
+		NVFLUSH_A_STATS_DIRTY_BYTES, NVFLUSH_A_STATS_DESTAGED_BYTES,
+		NVFLUSH_A_STATS_QUOTA_THROTTLES,
+		NVFLUSH_A_STATS_QUOTA_THROTTLE_USEC,
+		NVFLUSH_A_STATS_QUOTA_BYPASSES,
 	};
+	/* dirty_blocks is a sum of per-CPU +1/-1: signed, transiently < 0 */
+	const s64 dirty = (s64)c->dirty_blocks;
 	const u64 vals[] = {
 		c->write_bios, c->write_bytes, c->sync_writes, c->flushes,
 		c->fua_writes, c->read_bios, c->read_bytes, c->discard_bios,
-		c->discard_bytes,
+		c->discard_bytes, c->absorbed_writes, c->absorbed_bytes,
+		c->bypassed_writes, c->bypassed_bytes, c->write_hits,
+		c->read_hits, c->read_misses,
+		dirty > 0 ? (u64)dirty * NVF_BLOCK_SIZE : 0, c->destaged_bytes,
+		c->quota_throttles, div_u64(c->quota_throttle_ns, NSEC_PER_USEC),
+		c->quota_bypasses,
 	};
 	void *hdr;
 	int i;
@@ -469,9 +507,30 @@ static const struct genl_ops nvf_ops[] = {
 		.maxattr = ARRAY_SIZE(nvf_dev_name_policy) - 1,
 		.doit = nvf_cmd_dev_drain,
 	},
+	{
+		.cmd = NVFLUSH_CMD_POLICY_SET,
+		.flags = GENL_ADMIN_PERM,
+		.policy = nvf_policy_set_policy,
+		.maxattr = ARRAY_SIZE(nvf_policy_set_policy) - 1,
+		.doit = nvf_cmd_policy_set,
+	},
+	{
+		.cmd = NVFLUSH_CMD_POLICY_DEL,
+		.flags = GENL_ADMIN_PERM,
+		.policy = nvf_policy_del_policy,
+		.maxattr = ARRAY_SIZE(nvf_policy_del_policy) - 1,
+		.doit = nvf_cmd_policy_del,
+	},
+	{
+		.cmd = NVFLUSH_CMD_POLICY_GET,
+		.policy = nvf_policy_get_policy,
+		.maxattr = ARRAY_SIZE(nvf_policy_get_policy) - 1,
+		.doit = nvf_cmd_policy_get,
+		.dumpit = nvf_dump_policy,
+	},
 };
 
-static struct genl_family nvf_family __ro_after_init = {
+struct genl_family nvf_family __ro_after_init = {
 	.name = NVFLUSH_FAMILY_NAME,
 	.version = NVFLUSH_FAMILY_VERSION,
 	.module = THIS_MODULE,

@@ -64,6 +64,7 @@ int nvf_super_load(struct nvf_dev *dev, bool format,
 
 /* ---- stats.c: per-cgroup I/O counters ---- */
 
+/* Counters of one cgroup on one device (per CPU; all u64, summed). */
 struct nvf_counters {
 	u64 write_bios;
 	u64 write_bytes;
@@ -74,6 +75,18 @@ struct nvf_counters {
 	u64 read_bytes;
 	u64 discard_bios;
 	u64 discard_bytes;
+	u64 absorbed_writes;	/* write bios absorbed into NVM */
+	u64 absorbed_bytes;
+	u64 bypassed_writes;	/* write bios sent to the origin */
+	u64 bypassed_bytes;
+	u64 write_hits;		/* blocks written that were in NVM */
+	u64 read_hits;		/* blocks read from NVM */
+	u64 read_misses;	/* blocks read from the origin */
+	u64 dirty_blocks;	/* blocks held in NVM (+1/-1 per CPU) */
+	u64 destaged_bytes;
+	u64 quota_throttles;	/* writes that waited at the cap */
+	u64 quota_throttle_ns;
+	u64 quota_bypasses;	/* writes bypassed at the cap */
 };
 
 struct nvf_stats {
@@ -82,9 +95,59 @@ struct nvf_stats {
 
 int nvf_stats_init(struct nvf_stats *st);
 void nvf_stats_exit(struct nvf_stats *st);
-void nvf_stats_account(struct nvf_stats *st, struct bio *bio);
+struct nvf_counters __percpu *
+nvf_stats_account(struct nvf_stats *st, struct bio *bio);
+struct nvf_counters __percpu *nvf_stats_of(struct nvf_stats *st, u64 id);
 u64 nvf_bio_cgroup_id(struct bio *bio);
 int nvf_stats_read(struct nvf_stats *st, u64 *id, struct nvf_counters *sum);
+
+/* ---- policy.c: per-cgroup policies ---- */
+
+#define NVF_MAX_POLICIES	65536	/* per device */
+#define NVF_DEFAULT_WEIGHT	100
+
+/* What the policy of a write's cgroup says about it. */
+struct nvf_decision {
+	u64 pol;		/* cgroup id of the policy, 0: device default */
+	u32 mode;		/* enum nvflush_mode */
+	u32 on_full;		/* enum nvflush_on_full */
+	u64 max_blocks;		/* cap in blocks, 0: none */
+	bool absorb;		/* the mode absorbs this write */
+};
+
+/* A policy-set request: NULL pointers leave a setting unchanged. */
+struct nvf_policy_args {
+	const char *path;
+	const struct nlattr *path_attr;
+	const u32 *mode;
+	const u32 *on_full;
+	const u64 *max_dirty;
+	const u32 *weight;
+};
+
+struct nvf_policy_info {
+	u64 cgid;
+	const char *path;
+	u32 mode;
+	u32 on_full;
+	u64 max_dirty;
+	u32 weight;
+	u64 dirty_bytes;
+	bool stale;		/* its cgroup was removed */
+};
+
+void nvf_policies_init(struct nvf_dev *dev);
+void nvf_policies_exit(struct nvf_dev *dev);
+void nvf_policy_resolve(struct nvf_dev *dev, struct bio *bio,
+			struct nvf_decision *d);
+void nvf_policy_charge(struct nvf_dev *dev, u64 pol, long n);
+bool nvf_policy_over(struct nvf_dev *dev, const struct nvf_decision *d, u64 n);
+int nvf_policy_set(struct nvf_dev *dev, const struct nvf_policy_args *a,
+		   struct netlink_ext_ack *extack);
+int nvf_policy_del(struct nvf_dev *dev, u64 id, struct netlink_ext_ack *extack);
+int nvf_policy_lookup_path(const char *path, u64 *id);
+int nvf_policy_read(struct nvf_dev *dev, u64 *id, struct nvf_policy_info *out);
+u32 nvf_policy_weight(struct nvf_dev *dev, u64 pol);
 
 /* ---- device.c: device lifecycle ---- */
 
@@ -102,7 +165,11 @@ struct nvf_dev {
 	u32 slot_seed;			/* checksum seed of slot records */
 	u64 recovered_blocks;		/* committed blocks found at create */
 	u64 recovery_usec;		/* time to load the NVM at create */
-	u32 mode;			/* enum nvflush_mode */
+	u32 mode;			/* enum nvflush_mode, the default */
+	u32 root_sync;			/* enum nvflush_root_sync */
+	struct xarray policies;		/* cgroup id -> struct nvf_policy */
+	unsigned int nr_policies;	/* under nvf_devs_lock */
+	wait_queue_head_t quota_wait;	/* writers waiting at their cap */
 	struct nvf_tier tier;
 	struct gendisk *disk;
 	bool dying;			/* under disk->open_mutex */
@@ -140,7 +207,16 @@ void nvf_io_exit(struct nvf_dev *dev);
 
 /* ---- netlink.c: generic netlink family "nvflush" ---- */
 
+extern struct genl_family nvf_family;
+
 int nvf_netlink_init(void);
 void nvf_netlink_exit(void);
+
+/* ---- nlpolicy.c: the policy operations of the family ---- */
+
+int nvf_cmd_policy_set(struct sk_buff *skb, struct genl_info *info);
+int nvf_cmd_policy_del(struct sk_buff *skb, struct genl_info *info);
+int nvf_cmd_policy_get(struct sk_buff *skb, struct genl_info *info);
+int nvf_dump_policy(struct sk_buff *skb, struct netlink_callback *cb);
 
 #endif /* NVF_NVFLUSH_H */

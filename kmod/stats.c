@@ -108,15 +108,30 @@ static struct nvf_cgroup_stats *nvf_cgs_get(struct nvf_stats *st, u64 id)
 }
 
 /**
+ * nvf_stats_of() - the counters of a cgroup (created on first use)
+ * @st: the device's counters
+ * @id: the cgroup id
+ *
+ * Context: may sleep only as GFP_NOIO allows.
+ * Return: its per-CPU counters (the unattributed ones if out of memory).
+ */
+struct nvf_counters __percpu *nvf_stats_of(struct nvf_stats *st, u64 id)
+{
+	return nvf_cgs_get(st, id)->pcpu;
+}
+
+/**
  * nvf_stats_account() - count a bio for the cgroup that issued it
  * @st: the device's counters
  * @bio: a bio entering the device
  *
  * Context: the I/O path; may sleep only as GFP_NOIO allows.
+ * Return: the per-CPU counters of the bio's cgroup, for the tier's counts.
  */
-void nvf_stats_account(struct nvf_stats *st, struct bio *bio)
+struct nvf_counters __percpu *
+nvf_stats_account(struct nvf_stats *st, struct bio *bio)
 {
-	struct nvf_counters __percpu *c = nvf_cgs_get(st, nvf_bio_cgroup_id(bio))->pcpu;
+	struct nvf_counters __percpu *c = nvf_stats_of(st, nvf_bio_cgroup_id(bio));
 	unsigned int bytes = bio->bi_iter.bi_size;
 
 	if (bio->bi_opf & REQ_PREFLUSH)
@@ -143,6 +158,7 @@ void nvf_stats_account(struct nvf_stats *st, struct bio *bio)
 	default:
 		break;
 	}
+	return c;
 }
 
 /**
@@ -157,6 +173,7 @@ int nvf_stats_read(struct nvf_stats *st, u64 *id, struct nvf_counters *sum)
 {
 	unsigned long index = *id;
 	struct nvf_cgroup_stats *cgs;
+	unsigned int i;
 	int cpu;
 
 	cgs = xa_find(&st->cgroups, &index, ULONG_MAX, XA_PRESENT);
@@ -164,17 +181,11 @@ int nvf_stats_read(struct nvf_stats *st, u64 *id, struct nvf_counters *sum)
 		return 0;
 	memset(sum, 0, sizeof(*sum));
 	for_each_possible_cpu(cpu) {
-		const struct nvf_counters *c = per_cpu_ptr(cgs->pcpu, cpu);
+		const u64 *c = (const u64 *)per_cpu_ptr(cgs->pcpu, cpu);
+		u64 *out = (u64 *)sum;
 
-		sum->write_bios += c->write_bios;
-		sum->write_bytes += c->write_bytes;
-		sum->sync_writes += c->sync_writes;
-		sum->flushes += c->flushes;
-		sum->fua_writes += c->fua_writes;
-		sum->read_bios += c->read_bios;
-		sum->read_bytes += c->read_bytes;
-		sum->discard_bios += c->discard_bios;
-		sum->discard_bytes += c->discard_bytes;
+		for (i = 0; i < sizeof(*sum) / sizeof(u64); i++)
+			out[i] += READ_ONCE(c[i]);
 	}
 	*id = index;
 	return 1;

@@ -138,8 +138,12 @@ void nvf_slot_invalidate(struct nvf_dev *dev, u64 slot)
 void nvf_slot_release(struct nvf_dev *dev, u64 slot)
 {
 	struct nvf_tier *t = &dev->tier;
+	struct nvf_slot *s = &t->slots[slot];
 
-	WRITE_ONCE(t->slots[slot].seq, 0);
+	this_cpu_dec(nvf_stats_of(&dev->stats, s->cgroup)->dirty_blocks);
+	nvf_policy_charge(dev, s->pol, -1);
+	s->pol = 0;
+	WRITE_ONCE(s->seq, 0);
 	percpu_counter_dec(&t->dirty);
 	sbitmap_queue_clear(&t->free, slot, raw_smp_processor_id());
 	if (wq_has_sleeper(&t->slot_wait))
@@ -294,7 +298,8 @@ static int nvf_copy_to_bio(struct bio *bio, struct bvec_iter *iter,
 }
 
 static int nvf_absorb_block(struct nvf_dev *dev, struct bio *bio,
-			    struct bvec_iter *iter, u64 block, u64 cgroup)
+			    struct bvec_iter *iter, u64 block, u64 cgroup,
+			    struct nvf_counters __percpu *c, u64 pol)
 {
 	struct nvf_tier *t = &dev->tier;
 	struct nvf_slot_info info = { .origin_block = block,
@@ -331,14 +336,17 @@ static int nvf_absorb_block(struct nvf_dev *dev, struct bio *bio,
 	/* this CPU's stores are ordered before any later commit store */
 	pmem_wmb();
 	WRITE_ONCE(t->written[info.seq & 1], true);
-	if (old >= 0)
+	if (old >= 0) {
 		this_cpu_add(t->pc->write_hits, 1);
+		this_cpu_inc(c->write_hits);
+	}
 	if (!in_place) {
 		struct nvf_slot *s = &t->slots[slot];
 
 		WRITE_ONCE(s->block, block);
 		WRITE_ONCE(s->cgroup, cgroup);
 		WRITE_ONCE(s->seq, info.seq);
+		this_cpu_inc(c->dirty_blocks);	/* undone by a release */
 		prev = xa_store(nvf_shard(t, block), block, xa_mk_value(slot),
 				GFP_NOIO);
 		if (xa_is_err(prev)) {
@@ -353,6 +361,8 @@ static int nvf_absorb_block(struct nvf_dev *dev, struct bio *bio,
 		if (prev)	/* superseded: freed when this write commits */
 			llist_add(&t->slots[xa_to_value(prev)].node,
 				  &t->superseded[info.seq & 1]);
+		s->pol = pol;
+		nvf_policy_charge(dev, pol, 1);
 	}
 	nvf_writer_exit(t, info.seq);
 	srcu_read_unlock(&t->srcu, idx);
@@ -372,20 +382,50 @@ static bool nvf_any_in_nvm(struct nvf_dev *dev, struct bio *bio)
 }
 
 /*
- * The one place that decides whether a write is absorbed. A block that is
- * in NVM is always updated there, whatever the mode: otherwise a later
- * destage would overwrite newer data on the origin.
+ * The one place that decides whether a write is absorbed: the policy of
+ * the writer's cgroup (policy.c), unless the device is degraded or the
+ * policy's cap says bypass. A block that is in NVM is always updated
+ * there, whatever the policy: otherwise a later destage would overwrite
+ * newer data on the origin. d->absorb tells whether the policy chose it.
  */
-static bool nvf_write_absorbs(struct nvf_dev *dev, struct bio *bio)
+static bool nvf_write_absorbs(struct nvf_dev *dev, struct bio *bio,
+			      struct nvf_counters __percpu *c,
+			      struct nvf_decision *d)
 {
-	if (READ_ONCE(dev->mode) == NVFLUSH_MODE_ABSORB &&
-	    !nvf_tier_degraded(dev))
-		return true;
-	return nvf_any_in_nvm(dev, bio);
+	nvf_policy_resolve(dev, bio, d);
+	if (nvf_tier_degraded(dev))
+		d->absorb = false;
+	if (d->absorb && d->on_full == NVFLUSH_ON_FULL_BYPASS &&
+	    nvf_policy_over(dev, d, bio_sectors(bio) / NVF_BLOCK_SECTORS)) {
+		this_cpu_inc(c->quota_bypasses);
+		d->absorb = false;
+	}
+	return d->absorb || nvf_any_in_nvm(dev, bio);
+}
+
+/* A writer at its policy's cap waits until its blocks were destaged. */
+static void nvf_quota_throttle(struct nvf_dev *dev,
+			       struct nvf_counters __percpu *c,
+			       const struct nvf_decision *d, u64 n)
+{
+	struct nvf_tier *t = &dev->tier;
+	u64 start;
+
+	if (!nvf_policy_over(dev, d, n))
+		return;
+	start = ktime_get_ns();
+	atomic_inc(&t->quota_waiters);
+	nvf_destage_kick(dev);
+	wait_event(dev->quota_wait, !nvf_policy_over(dev, d, n));
+	atomic_dec(&t->quota_waiters);
+	this_cpu_inc(c->quota_throttles);
+	this_cpu_add(c->quota_throttle_ns, ktime_get_ns() - start);
 }
 
 /* Absorb a write; @commit: make it and every completed write durable. */
-static void nvf_tier_write(struct nvf_dev *dev, struct bio *bio, bool commit)
+static void nvf_tier_write(struct nvf_dev *dev, struct bio *bio,
+			   struct nvf_counters __percpu *c,
+			   const struct nvf_decision *d, bool commit)
 {
 	u64 block = bio->bi_iter.bi_sector / NVF_BLOCK_SECTORS;
 	u64 n = bio->bi_iter.bi_size / NVF_BLOCK_SIZE, i;
@@ -394,8 +434,11 @@ static void nvf_tier_write(struct nvf_dev *dev, struct bio *bio, bool commit)
 	struct nvf_tier *t = &dev->tier;
 	int err = 0;
 
+	if (d->absorb && d->max_blocks)
+		nvf_quota_throttle(dev, c, d, n);
 	for (i = 0; i < n && !err; i++)
-		err = nvf_absorb_block(dev, bio, &iter, block + i, cgroup);
+		err = nvf_absorb_block(dev, bio, &iter, block + i, cgroup, c,
+				       d->absorb ? d->pol : 0);
 	if (!err && commit)
 		err = nvf_tier_commit(dev);
 	if (err) {
@@ -403,6 +446,8 @@ static void nvf_tier_write(struct nvf_dev *dev, struct bio *bio, bool commit)
 	} else {
 		this_cpu_add(t->pc->absorbed_writes, 1);
 		this_cpu_add(t->pc->absorbed_bytes, bio->bi_iter.bi_size);
+		this_cpu_inc(c->absorbed_writes);
+		this_cpu_add(c->absorbed_bytes, bio->bi_iter.bi_size);
 	}
 	if (percpu_counter_read_positive(&t->dirty) >= t->high_wm)
 		nvf_destage_kick(dev);
@@ -421,7 +466,8 @@ static void nvf_read_origin(struct nvf_dev *dev, struct bio *bio, u64 first,
 	submit_bio_noacct(clone);
 }
 
-static void nvf_tier_read(struct nvf_dev *dev, struct bio *bio)
+static void nvf_tier_read(struct nvf_dev *dev, struct bio *bio,
+			  struct nvf_counters __percpu *c)
 {
 	u64 block = bio->bi_iter.bi_sector / NVF_BLOCK_SECTORS;
 	u64 n = bio->bi_iter.bi_size / NVF_BLOCK_SIZE, i, run = 0;
@@ -453,6 +499,8 @@ static void nvf_tier_read(struct nvf_dev *dev, struct bio *bio)
 		nvf_read_origin(dev, bio, run, n - run);
 	this_cpu_add(t->pc->read_hits, hits);
 	this_cpu_add(t->pc->read_misses, n - hits);
+	this_cpu_add(c->read_hits, hits);
+	this_cpu_add(c->read_misses, n - hits);
 	bio_endio(bio);
 }
 
@@ -492,10 +540,15 @@ static void nvf_deferred_work(struct work_struct *work)
 	bio_list_init(&t->deferred);
 	spin_unlock_irq(&t->deferred_lock);
 	while ((bio = bio_list_pop(&list))) {
+		struct nvf_counters __percpu *c =
+			nvf_stats_of(&dev->stats, nvf_bio_cgroup_id(bio));
+		struct nvf_decision d;
+
+		nvf_policy_resolve(dev, bio, &d);
 		if (nvf_flush_origin_if_dirty(dev))
 			bio_io_error(bio);
 		else
-			nvf_tier_write(dev, bio, true);
+			nvf_tier_write(dev, bio, c, &d, true);
 		percpu_ref_put(&dev->inflight);
 	}
 }
@@ -506,13 +559,15 @@ static void nvf_deferred_work(struct work_struct *work)
  * both the flush and the write. An origin that needs a flush is flushed
  * from a worker (rare: only after bypassed writes).
  */
-static void nvf_flush_absorbed(struct nvf_dev *dev, struct bio *bio)
+static void nvf_flush_absorbed(struct nvf_dev *dev, struct bio *bio,
+			       struct nvf_counters __percpu *c,
+			       const struct nvf_decision *d)
 {
 	struct nvf_tier *t = &dev->tier;
 
 	if (!atomic_read(&t->origin_dirty)) {
 		this_cpu_add(t->pc->origin_flushes_avoided, 1);
-		nvf_tier_write(dev, bio, true);
+		nvf_tier_write(dev, bio, c, d, true);
 		return;
 	}
 	percpu_ref_get(&dev->inflight);
@@ -553,15 +608,18 @@ static bool nvf_flush_passed(struct nvf_dev *dev, struct bio *bio)
  * nvf_tier_handle() - handle a bio through the NVM tier
  * @dev: the device
  * @bio: a bio entering the device (already counted)
+ * @c: the per-CPU counters of the bio's cgroup
  *
  * Return: true if the bio was handled (and will complete), false if the
  * caller passes it through to the origin (after this function possibly
  * removed its REQ_PREFLUSH, not needed there).
  */
-bool nvf_tier_handle(struct nvf_dev *dev, struct bio *bio)
+bool nvf_tier_handle(struct nvf_dev *dev, struct bio *bio,
+		     struct nvf_counters __percpu *c)
 {
 	struct nvf_tier *t = &dev->tier;
 	unsigned long now = jiffies;
+	struct nvf_decision d;
 	bool absorb = false;
 
 	/* for the destager's back-off; written at most once per tick */
@@ -573,19 +631,24 @@ bool nvf_tier_handle(struct nvf_dev *dev, struct bio *bio)
 		bio_io_error(bio);	/* the queue limits forbid this */
 		return true;
 	}
-	if (bio_op(bio) == REQ_OP_WRITE && bio_sectors(bio))
-		absorb = nvf_write_absorbs(dev, bio);
+	if (bio_op(bio) == REQ_OP_WRITE && bio_sectors(bio)) {
+		absorb = nvf_write_absorbs(dev, bio, c, &d);
+		if (!absorb) {
+			this_cpu_inc(c->bypassed_writes);
+			this_cpu_add(c->bypassed_bytes, bio->bi_iter.bi_size);
+		}
+	}
 	if (bio->bi_opf & REQ_PREFLUSH) {
 		this_cpu_add(t->pc->flushes_absorbed, 1);
 		if (!absorb)
 			return nvf_flush_passed(dev, bio);
-		nvf_flush_absorbed(dev, bio);
+		nvf_flush_absorbed(dev, bio, c, &d);
 		return true;
 	}
 	switch (bio_op(bio)) {
 	case REQ_OP_WRITE:
 		if (absorb) {
-			nvf_tier_write(dev, bio, bio->bi_opf & REQ_FUA);
+			nvf_tier_write(dev, bio, c, &d, bio->bi_opf & REQ_FUA);
 			return true;
 		}
 		return false;	/* origin_dirty is set when it completes */
@@ -593,9 +656,11 @@ bool nvf_tier_handle(struct nvf_dev *dev, struct bio *bio)
 		if (!nvf_any_in_nvm(dev, bio)) {
 			this_cpu_add(t->pc->read_misses,
 				     bio_sectors(bio) / NVF_BLOCK_SECTORS);
+			this_cpu_add(c->read_misses,
+				     bio_sectors(bio) / NVF_BLOCK_SECTORS);
 			return false;
 		}
-		nvf_tier_read(dev, bio);
+		nvf_tier_read(dev, bio, c);
 		return true;
 	default:
 		return false;
@@ -707,8 +772,12 @@ static int nvf_tier_recover(struct nvf_dev *dev)
 	pmem_wmb();
 	for (st = 0; st < NVF_INDEX_SHARDS; st++) {
 		xa_for_each(&t->index[st], block, e) {
+			struct nvf_slot *s = &t->slots[xa_to_value(e)];
+
 			sbitmap_set_bit(&t->free.sb, xa_to_value(e));
 			percpu_counter_inc(&t->dirty);
+			this_cpu_inc(nvf_stats_of(&dev->stats,
+						  s->cgroup)->dirty_blocks);
 			recovered++;
 		}
 	}

@@ -19,6 +19,8 @@
 
 struct nvf_dev;
 struct nvf_destage_batch;
+struct nvf_counters;
+struct nvf_decision;
 
 #define NVF_INDEX_SHARDS	16
 
@@ -27,6 +29,7 @@ struct nvf_slot {
 	u64 block;		/* origin block held (valid while seq != 0) */
 	u64 seq;		/* sequence of its record; 0 = free */
 	u64 cgroup;		/* owner */
+	u64 pol;		/* policy charged for it (cgroup id), 0: none */
 	struct llist_node node;	/* on a superseded list */
 };
 
@@ -67,6 +70,7 @@ struct nvf_tier {
 	struct percpu_counter dirty;		/* slots in use */
 	wait_queue_head_t slot_wait;		/* writers waiting for a slot */
 	atomic_t slot_waiters;
+	atomic_t quota_waiters;			/* writers waiting at their cap */
 	/* I/O that touches slots; a slot is reused only after its readers */
 	struct srcu_struct srcu;
 	atomic64_t seq;				/* sequence of new writes */
@@ -99,7 +103,8 @@ struct nvf_tier {
 /* ---- tier.c ---- */
 int nvf_tier_init(struct nvf_dev *dev);
 void nvf_tier_exit(struct nvf_dev *dev);
-bool nvf_tier_handle(struct nvf_dev *dev, struct bio *bio);
+bool nvf_tier_handle(struct nvf_dev *dev, struct bio *bio,
+		     struct nvf_counters __percpu *c);
 int nvf_tier_commit(struct nvf_dev *dev);
 u64 nvf_tier_dirty(struct nvf_dev *dev);
 void nvf_tier_counters(struct nvf_dev *dev, struct nvf_tier_counters *sum);

@@ -17,10 +17,41 @@
  *   origin later; flushes complete in NVM.
  * @NVFLUSH_MODE_BYPASS: Writes go to the origin, except writes to blocks that
  *   are in NVM (those are always updated in NVM).
+ * @NVFLUSH_MODE_SYNC_ONLY: Only writes flagged REQ_SYNC, REQ_FUA or
+ *   REQ_PREFLUSH (fsync, O_SYNC, O_DIRECT) are absorbed; buffered writeback
+ *   bypasses.
  */
 enum nvflush_mode {
 	NVFLUSH_MODE_ABSORB,
 	NVFLUSH_MODE_BYPASS,
+	NVFLUSH_MODE_SYNC_ONLY,
+};
+
+/**
+ * enum nvflush_on_full - What a write does when its policy's max-dirty is
+ *   reached.
+ * @NVFLUSH_ON_FULL_THROTTLE: It waits until blocks held under the policy were
+ *   destaged (other cgroups are not slowed).
+ * @NVFLUSH_ON_FULL_BYPASS: It goes to the origin (blocks already in NVM are
+ *   still updated there).
+ */
+enum nvflush_on_full {
+	NVFLUSH_ON_FULL_THROTTLE,
+	NVFLUSH_ON_FULL_BYPASS,
+};
+
+/**
+ * enum nvflush_root_sync - Treatment of metadata, FUA and flush writes
+ *   (REQ_META, REQ_FUA, REQ_PREFLUSH) issued from the root cgroup: the
+ *   ext4/jbd2 journal and the XFS log, on which a tenant's fsync waits.
+ * @NVFLUSH_ROOT_SYNC_ABSORB: Absorbed whatever the root cgroup's policy (the
+ *   default), so the fsync of an absorbed tenant completes in NVM.
+ * @NVFLUSH_ROOT_SYNC_FOLLOW: They follow the root cgroup's policy like any
+ *   other write.
+ */
+enum nvflush_root_sync {
+	NVFLUSH_ROOT_SYNC_ABSORB,
+	NVFLUSH_ROOT_SYNC_FOLLOW,
 };
 
 enum {
@@ -61,6 +92,7 @@ enum {
 	NVFLUSH_A_DEV_HIGH_WATERMARK,
 	NVFLUSH_A_DEV_LOW_WATERMARK,
 	NVFLUSH_A_DEV_DESTAGE_RATE,
+	NVFLUSH_A_DEV_ROOT_SYNC,
 
 	__NVFLUSH_A_DEV_MAX,
 	NVFLUSH_A_DEV_MAX = (__NVFLUSH_A_DEV_MAX - 1)
@@ -78,10 +110,38 @@ enum {
 	NVFLUSH_A_STATS_READ_BYTES,
 	NVFLUSH_A_STATS_DISCARD_BIOS,
 	NVFLUSH_A_STATS_DISCARD_BYTES,
+	NVFLUSH_A_STATS_ABSORBED_WRITES,
+	NVFLUSH_A_STATS_ABSORBED_BYTES,
+	NVFLUSH_A_STATS_BYPASSED_WRITES,
+	NVFLUSH_A_STATS_BYPASSED_BYTES,
+	NVFLUSH_A_STATS_WRITE_HITS,
+	NVFLUSH_A_STATS_READ_HITS,
+	NVFLUSH_A_STATS_READ_MISSES,
+	NVFLUSH_A_STATS_DIRTY_BYTES,
+	NVFLUSH_A_STATS_DESTAGED_BYTES,
+	NVFLUSH_A_STATS_QUOTA_THROTTLES,
+	NVFLUSH_A_STATS_QUOTA_THROTTLE_USEC,
+	NVFLUSH_A_STATS_QUOTA_BYPASSES,
 	NVFLUSH_A_STATS_PAD,
 
 	__NVFLUSH_A_STATS_MAX,
 	NVFLUSH_A_STATS_MAX = (__NVFLUSH_A_STATS_MAX - 1)
+};
+
+enum {
+	NVFLUSH_A_POLICY_DEV_NAME = 1,
+	NVFLUSH_A_POLICY_CGROUP_PATH,
+	NVFLUSH_A_POLICY_CGROUP_ID,
+	NVFLUSH_A_POLICY_MODE,
+	NVFLUSH_A_POLICY_MAX_DIRTY,
+	NVFLUSH_A_POLICY_ON_FULL,
+	NVFLUSH_A_POLICY_WEIGHT,
+	NVFLUSH_A_POLICY_STALE,
+	NVFLUSH_A_POLICY_DIRTY_BYTES,
+	NVFLUSH_A_POLICY_PAD,
+
+	__NVFLUSH_A_POLICY_MAX,
+	NVFLUSH_A_POLICY_MAX = (__NVFLUSH_A_POLICY_MAX - 1)
 };
 
 enum {
@@ -91,6 +151,9 @@ enum {
 	NVFLUSH_CMD_STATS_GET,
 	NVFLUSH_CMD_DEV_SET,
 	NVFLUSH_CMD_DEV_DRAIN,
+	NVFLUSH_CMD_POLICY_SET,
+	NVFLUSH_CMD_POLICY_DEL,
+	NVFLUSH_CMD_POLICY_GET,
 
 	__NVFLUSH_CMD_MAX,
 	NVFLUSH_CMD_MAX = (__NVFLUSH_CMD_MAX - 1)
