@@ -30,7 +30,7 @@
 #include "nvflush.h"
 
 #define NVF_DESTAGE_BATCH	256	/* blocks per batch (1 MiB) */
-#define NVF_FG_IDLE_MS		10	/* foreground idle after this */
+#define NVF_FG_IDLE_MS		250	/* foreground idle after this */
 #define NVF_PRESSURE_PCT	50	/* of the room above the high watermark */
 
 struct nvf_destage_entry {
