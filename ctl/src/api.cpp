@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <string_view>
 #include <utility>
 
 #include "netlink.hpp"
@@ -56,12 +57,14 @@ Result<T> enoent_as_enodev(Result<T> result) {
 }
 
 // The one reply of a "do" request.
-Result<DevInfo> only_reply(Result<std::vector<DevInfo>> replies) {
+template <typename T>
+Result<T> only_reply(Result<std::vector<T>> replies, std::string_view what = "device") {
   if (!replies) {
     return std::move(replies).error();
   }
   if (replies->size() != 1) {
-    return Error{EBADMSG, fmt::format("expected one device in the reply, got {}", replies->size())};
+    return Error{EBADMSG,
+                 fmt::format("expected one {} in the reply, got {}", what, replies->size())};
   }
   return std::move(replies->front());
 }
@@ -97,6 +100,25 @@ class KernelApi final : public Api {
 
   Result<std::vector<StatsRecord>> stats(const std::optional<std::string>& dev_name) override {
     return collect(client_, encode_stats_dump(client_.family(), dev_name), decode_stats);
+  }
+
+  Result<void> policy_set(const PolicySetRequest& request) override {
+    return transact_no_reply(client_, encode_policy_set(client_.family(), request));
+  }
+
+  Result<void> policy_del(const PolicyDelRequest& request) override {
+    return transact_no_reply(client_, encode_policy_del(client_.family(), request));
+  }
+
+  Result<PolicyInfo> policy_get(const std::string& dev_name,
+                                const std::string& cgroup_path) override {
+    return only_reply(
+        collect(client_, encode_policy_get(client_.family(), dev_name, cgroup_path), decode_policy),
+        "policy");
+  }
+
+  Result<std::vector<PolicyInfo>> policy_list(const std::optional<std::string>& dev_name) override {
+    return collect(client_, encode_policy_dump(client_.family(), dev_name), decode_policy);
   }
 
  private:

@@ -35,6 +35,15 @@ class Api {
   virtual Result<void> dev_drain(const std::string& name) = 0;
   // Counters of every device, or of `dev_name` only.
   virtual Result<std::vector<StatsRecord>> stats(const std::optional<std::string>& dev_name) = 0;
+  // Creates or changes the policy of a cgroup (POLICY_SET).
+  virtual Result<void> policy_set(const PolicySetRequest& request) = 0;
+  virtual Result<void> policy_del(const PolicyDelRequest& request) = 0;
+  // The policy of the cgroup at `cgroup_path` on `dev_name`.
+  virtual Result<PolicyInfo> policy_get(const std::string& dev_name,
+                                        const std::string& cgroup_path) = 0;
+  // The policies of every device, or of `dev_name` only.
+  virtual Result<std::vector<PolicyInfo>> policy_list(
+      const std::optional<std::string>& dev_name) = 0;
 };
 
 // Connects to the nvflush generic netlink family of the running kernel.

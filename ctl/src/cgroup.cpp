@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <fstream>
 #include <sstream>
+#include <string>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -88,6 +89,21 @@ Result<std::uint64_t> CgroupTree::id_of(const fs::path& cgroup) const {
   const bool full_path =
       cgroup.is_absolute() && !under_root.empty() && *under_root.begin() != fs::path("..");
   return directory_inode(full_path ? cgroup : *root_ / cgroup.relative_path());
+}
+
+std::string CgroupTree::relative_path(const fs::path& cgroup) const {
+  fs::path under = cgroup.relative_path();
+  if (root_ && cgroup.is_absolute()) {
+    const fs::path under_root = cgroup.lexically_relative(*root_);
+    if (!under_root.empty() && *under_root.begin() != fs::path("..")) {
+      under = under_root;
+    }
+  }
+  std::string path = (fs::path("/") / under).lexically_normal().generic_string();
+  while (path.size() > 1 && path.back() == '/') {
+    path.pop_back();
+  }
+  return path;
 }
 
 void CgroupTree::scan() {

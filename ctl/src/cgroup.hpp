@@ -43,6 +43,14 @@ class CgroupTree {
   // "/sys/fs/cgroup/a/b"). Fails if it is not an existing directory.
   [[nodiscard]] Result<std::uint64_t> id_of(const std::filesystem::path& cgroup) const;
 
+  // The path of a cgroup under the mount, as the kernel takes it ("/a/b",
+  // "/" for the root), of a cgroup named as id_of() takes it: a full path
+  // under the mount point loses the mount point ("/sys/fs/cgroup/a" is
+  // "/a"), any other path is taken as relative to the mount ("a/b" is
+  // "/a/b"). Lexically normalized, no trailing "/"; the cgroup need not
+  // exist.
+  [[nodiscard]] std::string relative_path(const std::filesystem::path& cgroup) const;
+
   // The path of the cgroup with this id ("/" for the root), or nullopt for
   // an id that has no directory (a removed cgroup). The tree is walked once,
   // at the first call; later calls use that snapshot.

@@ -30,16 +30,30 @@ CLI::Validator device_name_validator() {
           "", "device name"};
 }
 
+CLI::Validator mode_validator() {
+  return {[](const std::string& text) {
+            return parse_mode(text)
+                       ? std::string{}
+                       : "mode must be 'absorb', 'sync-only' or 'bypass', not '" + text + "'";
+          },
+          "", "mode"};
+}
+
+std::string usage_message(const Error& error) {
+  return error.detail.empty() ? error.to_string() : error.what + ": " + error.detail;
+}
+
 int run(Context& ctx, int argc, const char* const* argv) {
   try {
     CLI::App app{
         "Control nvflush stacked block devices, which absorb writeback of a slow origin disk "
-        "into NVM, and read their per-cgroup I/O counters.",
+        "into NVM, set per-cgroup policies and read per-cgroup I/O counters.",
         "nvflushctl"};
     app.set_version_flag("--version", "nvflushctl " NVFLUSH_VERSION);
     app.require_subcommand(1);
     setup_dev(app, ctx);
     setup_stats(app, ctx);
+    setup_policy(app, ctx);
     // After the subcommands, which would inherit it.
     app.footer(
         "Run 'nvflushctl COMMAND --help' for the options of a command.\n"

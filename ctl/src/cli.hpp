@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <string>
 #include <thread>
 
 #include "api.hpp"
@@ -59,9 +60,16 @@ struct Context {
 // Validates a device name argument (see device_name_problem()).
 CLI::Validator device_name_validator();
 
-// Register the subcommands (cmd_dev.cpp, cmd_stats.cpp).
+// Lets "absorb", "sync-only" and "bypass" (parse_mode()) through.
+CLI::Validator mode_validator();
+
+// A parse error as a usage message: "invalid rate '64X': unknown unit 'X'; ...".
+std::string usage_message(const Error& error);
+
+// Register the subcommands (cmd_dev.cpp, cmd_stats.cpp, cmd_policy.cpp).
 void setup_dev(CLI::App& app, Context& ctx);
 void setup_stats(CLI::App& app, Context& ctx);
+void setup_policy(CLI::App& app, Context& ctx);
 
 // Parses `argv` and runs the selected command. Returns the exit code:
 // usage errors print the message and the relevant help to ctx.err and

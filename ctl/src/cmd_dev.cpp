@@ -38,6 +38,7 @@ struct SetOptions {
   std::optional<std::string> high_watermark;
   std::optional<std::string> low_watermark;
   std::optional<std::string> destage_rate;
+  std::optional<std::string> root_sync;
 };
 
 struct DrainOptions {
@@ -49,13 +50,14 @@ struct DrainOptions {
 // Pause between two DEV_GETs while waiting for a drain.
 constexpr std::chrono::milliseconds kDrainPollInterval{200};
 
-// Only "absorb" and "bypass" pass; the mode option is parsed after it.
-CLI::Validator mode_validator() {
+// Only "absorb" and "follow" pass.
+CLI::Validator root_sync_validator() {
   return {[](const std::string& text) {
-            return parse_mode(text) ? std::string{}
-                                    : "mode must be 'absorb' or 'bypass', not '" + text + "'";
+            return parse_root_sync(text)
+                       ? std::string{}
+                       : "root-sync must be 'absorb' or 'follow', not '" + text + "'";
           },
-          "", "mode"};
+          "", "root-sync"};
 }
 
 // A whole percentage from `min` to `max`, "%" allowed: "50", "50%".
@@ -69,11 +71,6 @@ CLI::Validator percent_validator(std::uint32_t min, std::uint32_t max) {
             return std::string{};
           },
           "", "percent"};
-}
-
-// A parse error as a usage message: "invalid rate '64X': unknown unit 'X'; ...".
-std::string usage_message(const Error& error) {
-  return error.detail.empty() ? error.to_string() : error.what + ": " + error.detail;
 }
 
 // Bytes per second as parse_rate() reads them: "64M", "1GiB", "unlimited".
@@ -107,10 +104,13 @@ DevSetRequest dev_set_request(const SetOptions& options) {
   if (options.destage_rate) {
     request.destage_rate = value(parse_rate(*options.destage_rate), "--destage-rate");
   }
+  if (options.root_sync) {
+    request.root_sync = parse_root_sync(*options.root_sync);
+  }
   if (!request.any()) {
     throw CLI::ValidationError(
-        "nothing to set: give at least one of --mode, --high-watermark, --low-watermark and "
-        "--destage-rate");
+        "nothing to set: give at least one of --mode, --high-watermark, --low-watermark, "
+        "--destage-rate and --root-sync");
   }
   if (request.high_watermark && request.low_watermark &&
       *request.low_watermark >= *request.high_watermark) {
@@ -312,8 +312,9 @@ void setup_dev(CLI::App& app, Context& ctx) {
                    "while it holds committed data for this origin)");
   create
       ->add_option("--mode", create_options->mode,
-                   "Write mode: absorb (into NVM, the default) or bypass (to the origin)")
-      ->type_name("absorb|bypass")
+                   "Write mode: absorb (into NVM, the default), sync-only (only sync, FUA and "
+                   "flush writes into NVM) or bypass (to the origin)")
+      ->type_name("absorb|sync-only|bypass")
       ->check(mode_validator());
   create->callback([&ctx, create_options] {
     ctx.action = [&ctx, create_options] { return dev_create(ctx, *create_options); };
@@ -346,13 +347,14 @@ void setup_dev(CLI::App& app, Context& ctx) {
       "N back-offs, T ms throttled', and the device's counters.\n"
       "JSON: {\"name\", \"disk\" (nvflushN), \"index\", \"size\", \"nvm_size\", \"block_size\",\n"
       "\"origin_path\", \"nvm_path\", \"openers\", \"nvm_uuid\", \"nvm_slots\" (4 KiB each),\n"
-      "\"recovered_blocks\", \"recovery_usec\", \"mode\" (\"absorb\" or \"bypass\"), \"degraded\"\n"
+      "\"recovered_blocks\", \"recovery_usec\", \"mode\" (\"absorb\", \"sync-only\" or\n"
+      "\"bypass\"), \"degraded\" "
       "(bool), \"dirty_blocks\", \"commit_seq\", \"absorbed_writes\", \"absorbed_bytes\",\n"
       "\"write_hits\", \"read_hits\", \"read_misses\", \"flushes_absorbed\", \"origin_flushes\",\n"
       "\"origin_flushes_avoided\", \"commits\", \"destaged_bytes\", \"destage_batches\",\n"
       "\"destage_writes\", \"slot_wait_usec\", \"destage_backoffs\", \"destage_throttle_usec\",\n"
       "\"high_watermark\", \"low_watermark\" (percent), \"destage_rate\" (bytes per second,\n"
-      "0: no cap)}, sizes in bytes.");
+      "0: no cap), \"root_sync\" (\"absorb\" or \"follow\")}, sizes in bytes.");
   add_name(*show, show_options->name, "Device to show");
   add_json(*show, show_options->json);
   show->callback([&ctx, show_options] {
@@ -364,7 +366,13 @@ void setup_dev(CLI::App& app, Context& ctx) {
   set->footer(
       "Give at least one option; the others stay as they are. Needs CAP_NET_ADMIN.\n"
       "absorb: writes go to NVM and are destaged to the origin later.\n"
+      "sync-only: only writes flagged sync, FUA or flush (fsync, O_SYNC, O_DIRECT) go to\n"
+      "NVM; buffered writeback goes to the origin.\n"
       "bypass: writes go to the origin, except to blocks still in NVM.\n"
+      "The mode applies to cgroups without a policy ('nvflushctl policy').\n"
+      "root-sync absorb (the default): metadata, FUA and flush writes of the root cgroup\n"
+      "(the ext4/jbd2 journal, the XFS log) are absorbed whatever the root's policy, so\n"
+      "a tenant's fsync completes in NVM; follow: they follow the root cgroup's policy.\n"
       "Watermarks are percentages of the NVM slots: the destager starts when the share\n"
       "holding data reaches the high one and stops at the low one (defaults 50% and 25%).\n"
       "While it runs, it pauses whenever foreground I/O arrived in the last 10 ms, until\n"
@@ -376,8 +384,10 @@ void setup_dev(CLI::App& app, Context& ctx) {
       "changes. Prints 'NAME: ' and the settings, e.g. 'd0: mode bypass, destage rate\n"
       "64 MiB/s'.");
   add_name(*set, set_options->name, "Device to change");
-  set->add_option("--mode", set_options->mode, "Write mode: absorb or bypass")
-      ->type_name("absorb|bypass")
+  set->add_option("--mode", set_options->mode,
+                  "Write mode (the default of cgroups without a policy): absorb, sync-only or "
+                  "bypass")
+      ->type_name("absorb|sync-only|bypass")
       ->check(mode_validator());
   set->add_option("--high-watermark", set_options->high_watermark,
                   "Start destaging when PCT% of the NVM slots hold data (1 to 100)")
@@ -391,6 +401,11 @@ void setup_dev(CLI::App& app, Context& ctx) {
                   "Cap on destage writes to the origin, bytes per second (0: no cap)")
       ->type_name("RATE")
       ->check(rate_validator());
+  set->add_option("--root-sync", set_options->root_sync,
+                  "Root cgroup's metadata, FUA and flush writes (journal commits): absorb "
+                  "them whatever the root's policy, or follow it")
+      ->type_name("absorb|follow")
+      ->check(root_sync_validator());
   set->callback([&ctx, set_options] {
     // Parsed here, so that a usage error is reported as one (exit 2).
     ctx.action = [&ctx, request = dev_set_request(*set_options)] { return dev_set(ctx, request); };

@@ -74,7 +74,11 @@ void setup_stats(CLI::App& app, Context& ctx) {
       "JSON: {\"devices\": [{\"name\", \"disk\", \"totals\": {COUNTERS},\n"
       "                      \"cgroups\": [{\"id\", \"path\" (or null), COUNTERS}, ...]}]}\n"
       "with COUNTERS write_bios write_bytes sync_writes flushes fua_writes read_bios\n"
-      "read_bytes discard_bios discard_bytes, cgroups sorted by id.");
+      "read_bytes discard_bios discard_bytes absorbed_writes absorbed_bytes\n"
+      "bypassed_writes bypassed_bytes write_hits read_hits read_misses dirty_bytes\n"
+      "destaged_bytes quota_throttles quota_throttle_usec quota_bypasses, cgroups\n"
+      "sorted by id. The table shows WRITES WRITTEN READS READ ABSORBED BYPASSED DIRTY\n"
+      "DESTAGED (sizes in IEC units); the other counters are in the JSON only.");
   stats->add_option("NAME", options->name, "Only this device (an error if there is none)")
       ->type_name("")
       ->check(device_name_validator());

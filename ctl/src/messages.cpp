@@ -145,7 +145,7 @@ std::uint64_t get_u64(const AttrTable& table, int type) {
 }
 
 constexpr auto kDevAttrs = [] {
-  constexpr std::size_t kFixed = 18;
+  constexpr std::size_t kFixed = 19;
   std::array<AttrSpec, kFixed + kDevCounterFields.size()> specs{
       AttrSpec{NVFLUSH_A_DEV_NAME, "name", string_policy(NVFLUSH_NAME_LEN)},
       AttrSpec{NVFLUSH_A_DEV_ORIGIN_PATH, "origin-path", string_policy(PATH_MAX)},
@@ -166,6 +166,7 @@ constexpr auto kDevAttrs = [] {
       AttrSpec{NVFLUSH_A_DEV_HIGH_WATERMARK, "high-watermark", u32_policy()},
       AttrSpec{NVFLUSH_A_DEV_LOW_WATERMARK, "low-watermark", u32_policy()},
       AttrSpec{NVFLUSH_A_DEV_DESTAGE_RATE, "destage-rate", u64_policy()},
+      AttrSpec{NVFLUSH_A_DEV_ROOT_SYNC, "root-sync", u32_policy()},
   };
   std::size_t next = kFixed;
   for (const auto& field : kDevCounterFields) {
@@ -185,6 +186,18 @@ constexpr auto kStatsAttrs = [] {
   }
   return specs;
 }();
+
+constexpr std::array kPolicyAttrs{
+    AttrSpec{NVFLUSH_A_POLICY_DEV_NAME, "dev-name", string_policy(NVFLUSH_NAME_LEN)},
+    AttrSpec{NVFLUSH_A_POLICY_CGROUP_PATH, "cgroup-path", string_policy(PATH_MAX)},
+    AttrSpec{NVFLUSH_A_POLICY_CGROUP_ID, "cgroup-id", u64_policy()},
+    AttrSpec{NVFLUSH_A_POLICY_MODE, "mode", u32_policy()},
+    AttrSpec{NVFLUSH_A_POLICY_MAX_DIRTY, "max-dirty", u64_policy()},
+    AttrSpec{NVFLUSH_A_POLICY_ON_FULL, "on-full", u32_policy()},
+    AttrSpec{NVFLUSH_A_POLICY_WEIGHT, "weight", u32_policy()},
+    AttrSpec{NVFLUSH_A_POLICY_STALE, "stale", nla_policy{NLA_FLAG, 0, 0}, false},
+    AttrSpec{NVFLUSH_A_POLICY_DIRTY_BYTES, "dirty-bytes", u64_policy()},
+};
 
 constexpr std::array kExtAckAttrs{
     AttrSpec{NLMSGERR_ATTR_MSG, "message", string_policy(0), false},
@@ -270,6 +283,16 @@ Result<void> check_name(std::string_view name) {
   return {};
 }
 
+Result<void> check_cgroup_path(std::string_view path) {
+  if (path.empty()) {
+    return Error{EINVAL, "empty cgroup path"};
+  }
+  if (path.size() >= PATH_MAX) {
+    return Error{ENAMETOOLONG, fmt::format("cgroup path '{}...'", path.substr(0, 32))};
+  }
+  return {};
+}
+
 Result<void> check_path(std::string_view path) {
   if (path.empty()) {
     return Error{EINVAL, "empty device path"};
@@ -288,6 +311,8 @@ std::string mode_name(std::uint32_t mode) {
       return "absorb";
     case NVFLUSH_MODE_BYPASS:
       return "bypass";
+    case NVFLUSH_MODE_SYNC_ONLY:
+      return "sync-only";
     default:
       return std::to_string(mode);
   }
@@ -299,6 +324,51 @@ std::optional<DevMode> parse_mode(std::string_view name) {
   }
   if (name == "bypass") {
     return DevMode::kBypass;
+  }
+  if (name == "sync-only") {
+    return DevMode::kSyncOnly;
+  }
+  return std::nullopt;
+}
+
+std::string on_full_name(std::uint32_t on_full) {
+  switch (on_full) {
+    case NVFLUSH_ON_FULL_THROTTLE:
+      return "throttle";
+    case NVFLUSH_ON_FULL_BYPASS:
+      return "bypass";
+    default:
+      return std::to_string(on_full);
+  }
+}
+
+std::optional<OnFull> parse_on_full(std::string_view name) {
+  if (name == "throttle") {
+    return OnFull::kThrottle;
+  }
+  if (name == "bypass") {
+    return OnFull::kBypass;
+  }
+  return std::nullopt;
+}
+
+std::string root_sync_name(std::uint32_t root_sync) {
+  switch (root_sync) {
+    case NVFLUSH_ROOT_SYNC_ABSORB:
+      return "absorb";
+    case NVFLUSH_ROOT_SYNC_FOLLOW:
+      return "follow";
+    default:
+      return std::to_string(root_sync);
+  }
+}
+
+std::optional<RootSync> parse_root_sync(std::string_view name) {
+  if (name == "absorb") {
+    return RootSync::kAbsorb;
+  }
+  if (name == "follow") {
+    return RootSync::kFollow;
   }
   return std::nullopt;
 }
@@ -364,7 +434,7 @@ Result<NlMsgPtr> encode_dev_dump(int family) {
 
 std::optional<std::string> dev_set_problem(const DevSetRequest& request) {
   if (!request.any()) {
-    return "nothing to set: give mode, high-watermark, low-watermark or destage-rate";
+    return "nothing to set: give mode, high-watermark, low-watermark, destage-rate or root-sync";
   }
   if (request.high_watermark && (*request.high_watermark < kHighWatermarkMin ||
                                  *request.high_watermark > kHighWatermarkMax)) {
@@ -404,6 +474,10 @@ Result<NlMsgPtr> encode_dev_set(int family, const DevSetRequest& request) {
   if (request.destage_rate) {
     attrs.push_back(RequestAttr::u64_value(NVFLUSH_A_DEV_DESTAGE_RATE, *request.destage_rate));
   }
+  if (request.root_sync) {
+    attrs.push_back(RequestAttr::u32_value(NVFLUSH_A_DEV_ROOT_SYNC,
+                                           static_cast<std::uint32_t>(*request.root_sync)));
+  }
   return encode_request_attrs(family, NVFLUSH_CMD_DEV_SET, 0, attrs);
 }
 
@@ -424,6 +498,93 @@ Result<NlMsgPtr> encode_stats_dump(int family, std::optional<std::string_view> d
   }
   return encode_request(family, NVFLUSH_CMD_STATS_GET, NLM_F_DUMP,
                         {RequestAttr::string(NVFLUSH_A_STATS_DEV_NAME, *dev_name)});
+}
+
+std::optional<std::string> policy_set_problem(const PolicySetRequest& request) {
+  if (!request.any()) {
+    return "nothing to set: give mode, max-dirty, on-full or weight";
+  }
+  if (request.weight && (*request.weight < kWeightMin || *request.weight > kWeightMax)) {
+    return fmt::format("weight {} is not between {} and {}", *request.weight, kWeightMin,
+                       kWeightMax);
+  }
+  return std::nullopt;
+}
+
+Result<NlMsgPtr> encode_policy_set(int family, const PolicySetRequest& request) {
+  for (const auto& check : {check_name(request.dev_name), check_cgroup_path(request.cgroup_path)}) {
+    if (!check) {
+      return check.error();
+    }
+  }
+  if (auto problem = policy_set_problem(request)) {
+    return Error{
+        EINVAL,
+        fmt::format("invalid policy for '{}' on '{}'", request.cgroup_path, request.dev_name),
+        *problem};
+  }
+  std::vector<RequestAttr> attrs{
+      RequestAttr::string(NVFLUSH_A_POLICY_DEV_NAME, request.dev_name),
+      RequestAttr::string(NVFLUSH_A_POLICY_CGROUP_PATH, request.cgroup_path),
+  };
+  if (request.mode) {
+    attrs.push_back(
+        RequestAttr::u32_value(NVFLUSH_A_POLICY_MODE, static_cast<std::uint32_t>(*request.mode)));
+  }
+  if (request.max_dirty) {
+    attrs.push_back(RequestAttr::u64_value(NVFLUSH_A_POLICY_MAX_DIRTY, *request.max_dirty));
+  }
+  if (request.on_full) {
+    attrs.push_back(RequestAttr::u32_value(NVFLUSH_A_POLICY_ON_FULL,
+                                           static_cast<std::uint32_t>(*request.on_full)));
+  }
+  if (request.weight) {
+    attrs.push_back(RequestAttr::u32_value(NVFLUSH_A_POLICY_WEIGHT, *request.weight));
+  }
+  return encode_request_attrs(family, NVFLUSH_CMD_POLICY_SET, 0, attrs);
+}
+
+Result<NlMsgPtr> encode_policy_del(int family, const PolicyDelRequest& request) {
+  if (auto check = check_name(request.dev_name); !check) {
+    return std::move(check).error();
+  }
+  if (request.cgroup_path.has_value() == request.cgroup_id.has_value()) {
+    return Error{EINVAL, fmt::format("delete a policy of '{}'", request.dev_name),
+                 "give exactly one of cgroup-path and cgroup-id"};
+  }
+  std::vector<RequestAttr> attrs{RequestAttr::string(NVFLUSH_A_POLICY_DEV_NAME, request.dev_name)};
+  if (request.cgroup_path) {
+    if (auto check = check_cgroup_path(*request.cgroup_path); !check) {
+      return std::move(check).error();
+    }
+    attrs.push_back(RequestAttr::string(NVFLUSH_A_POLICY_CGROUP_PATH, *request.cgroup_path));
+  } else {
+    attrs.push_back(RequestAttr::u64_value(NVFLUSH_A_POLICY_CGROUP_ID, *request.cgroup_id));
+  }
+  return encode_request_attrs(family, NVFLUSH_CMD_POLICY_DEL, 0, attrs);
+}
+
+Result<NlMsgPtr> encode_policy_get(int family, std::string_view dev_name,
+                                   std::string_view cgroup_path) {
+  for (const auto& check : {check_name(dev_name), check_cgroup_path(cgroup_path)}) {
+    if (!check) {
+      return check.error();
+    }
+  }
+  return encode_request(family, NVFLUSH_CMD_POLICY_GET, 0,
+                        {RequestAttr::string(NVFLUSH_A_POLICY_DEV_NAME, dev_name),
+                         RequestAttr::string(NVFLUSH_A_POLICY_CGROUP_PATH, cgroup_path)});
+}
+
+Result<NlMsgPtr> encode_policy_dump(int family, std::optional<std::string_view> dev_name) {
+  if (!dev_name) {
+    return encode_request(family, NVFLUSH_CMD_POLICY_GET, NLM_F_DUMP, {});
+  }
+  if (auto check = check_name(*dev_name); !check) {
+    return std::move(check).error();
+  }
+  return encode_request(family, NVFLUSH_CMD_POLICY_GET, NLM_F_DUMP,
+                        {RequestAttr::string(NVFLUSH_A_POLICY_DEV_NAME, *dev_name)});
 }
 
 Result<DevInfo> decode_dev(Bytes message) {
@@ -451,6 +612,7 @@ Result<DevInfo> decode_dev(Bytes message) {
       .high_watermark = get_u32(table, NVFLUSH_A_DEV_HIGH_WATERMARK),
       .low_watermark = get_u32(table, NVFLUSH_A_DEV_LOW_WATERMARK),
       .destage_rate = get_u64(table, NVFLUSH_A_DEV_DESTAGE_RATE),
+      .root_sync = get_u32(table, NVFLUSH_A_DEV_ROOT_SYNC),
   };
   for (const auto& field : kDevCounterFields) {
     dev.*field.member = get_u64(table, field.attr);
@@ -474,6 +636,26 @@ Result<StatsRecord> decode_stats(Bytes message) {
     record.counters.*field.member = get_u64(table, field.attr);
   }
   return record;
+}
+
+Result<PolicyInfo> decode_policy(Bytes message) {
+  auto attrs =
+      parse_genl_attrs(message, NVFLUSH_A_POLICY_MAX, kPolicyAttrs, "malformed policy reply");
+  if (!attrs) {
+    return std::move(attrs).error();
+  }
+  const AttrTable& table = *attrs;
+  return PolicyInfo{
+      .dev_name = get_string(table, NVFLUSH_A_POLICY_DEV_NAME),
+      .cgroup_path = get_string(table, NVFLUSH_A_POLICY_CGROUP_PATH),
+      .cgroup_id = get_u64(table, NVFLUSH_A_POLICY_CGROUP_ID),
+      .mode = get_u32(table, NVFLUSH_A_POLICY_MODE),
+      .max_dirty = get_u64(table, NVFLUSH_A_POLICY_MAX_DIRTY),
+      .on_full = get_u32(table, NVFLUSH_A_POLICY_ON_FULL),
+      .weight = get_u32(table, NVFLUSH_A_POLICY_WEIGHT),
+      .stale = table.at(NVFLUSH_A_POLICY_STALE) != nullptr,
+      .dirty_bytes = get_u64(table, NVFLUSH_A_POLICY_DIRTY_BYTES),
+  };
 }
 
 Result<KernelStatus> decode_status(Bytes message) {

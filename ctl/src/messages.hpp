@@ -38,17 +38,46 @@ inline constexpr std::uint32_t kHighWatermarkMin = 1;
 inline constexpr std::uint32_t kHighWatermarkMax = 100;
 inline constexpr std::uint32_t kLowWatermarkMax = 99;
 
-// Write mode of a device (enum nvflush_mode).
+// Write mode of a device or a policy (enum nvflush_mode).
 enum class DevMode : std::uint32_t {
   kAbsorb = NVFLUSH_MODE_ABSORB,
   kBypass = NVFLUSH_MODE_BYPASS,
+  kSyncOnly = NVFLUSH_MODE_SYNC_ONLY,
 };
 
-// "absorb", "bypass"; a value this build does not know reads as its number.
+// "absorb", "bypass", "sync-only"; a value this build does not know reads
+// as its number.
 std::string mode_name(std::uint32_t mode);
 inline std::string mode_name(DevMode mode) { return mode_name(static_cast<std::uint32_t>(mode)); }
-// The mode called `name` ("absorb" or "bypass"), or nullopt.
+// The mode called `name` ("absorb", "bypass" or "sync-only"), or nullopt.
 std::optional<DevMode> parse_mode(std::string_view name);
+
+// What a write does at its policy's max-dirty (enum nvflush_on_full).
+enum class OnFull : std::uint32_t {
+  kThrottle = NVFLUSH_ON_FULL_THROTTLE,
+  kBypass = NVFLUSH_ON_FULL_BYPASS,
+};
+
+// "throttle", "bypass"; an unknown value reads as its number.
+std::string on_full_name(std::uint32_t on_full);
+inline std::string on_full_name(OnFull on_full) {
+  return on_full_name(static_cast<std::uint32_t>(on_full));
+}
+std::optional<OnFull> parse_on_full(std::string_view name);
+
+// Treatment of the root cgroup's metadata, FUA and flush writes (enum
+// nvflush_root_sync).
+enum class RootSync : std::uint32_t {
+  kAbsorb = NVFLUSH_ROOT_SYNC_ABSORB,
+  kFollow = NVFLUSH_ROOT_SYNC_FOLLOW,
+};
+
+// "absorb", "follow"; an unknown value reads as its number.
+std::string root_sync_name(std::uint32_t root_sync);
+inline std::string root_sync_name(RootSync root_sync) {
+  return root_sync_name(static_cast<std::uint32_t>(root_sync));
+}
+std::optional<RootSync> parse_root_sync(std::string_view name);
 
 // A device as described by DEV_CREATE and DEV_GET replies.
 struct DevInfo {
@@ -87,9 +116,10 @@ struct DevInfo {
   std::uint64_t destage_backoffs = 0;       // pauses for foreground I/O
   std::uint64_t destage_throttle_usec = 0;  // time paused to hold the rate cap
   // Destager settings (DEV_SET).
-  std::uint32_t high_watermark = 0;  // percent of the slots: start destaging
-  std::uint32_t low_watermark = 0;   // percent of the slots: stop destaging
-  std::uint64_t destage_rate = 0;    // cap in bytes per second, 0: none
+  std::uint32_t high_watermark = 0;                    // percent of the slots: start destaging
+  std::uint32_t low_watermark = 0;                     // percent of the slots: stop destaging
+  std::uint64_t destage_rate = 0;                      // cap in bytes per second, 0: none
+  std::uint32_t root_sync = NVFLUSH_ROOT_SYNC_ABSORB;  // enum nvflush_root_sync
 
   friend bool operator==(const DevInfo&, const DevInfo&) = default;
 };
@@ -162,9 +192,12 @@ struct DevSetRequest {
   std::optional<std::uint32_t> high_watermark = std::nullopt;  // percent
   std::optional<std::uint32_t> low_watermark = std::nullopt;   // percent
   std::optional<std::uint64_t> destage_rate = std::nullopt;    // bytes/s, 0: no cap
+  std::optional<RootSync> root_sync = std::nullopt;
 
   // Whether any setting is given.
-  [[nodiscard]] bool any() const { return mode || high_watermark || low_watermark || destage_rate; }
+  [[nodiscard]] bool any() const {
+    return mode || high_watermark || low_watermark || destage_rate || root_sync;
+  }
 
   friend bool operator==(const DevSetRequest&, const DevSetRequest&) = default;
 };
@@ -175,6 +208,54 @@ struct DevSetRequest {
 // nullopt if there is no such reason. (A single watermark is checked
 // against the device's other one by the kernel.)
 std::optional<std::string> dev_set_problem(const DevSetRequest& request);
+
+// Destage weight of a policy (the spec's checks).
+inline constexpr std::uint32_t kWeightMin = 1;
+inline constexpr std::uint32_t kWeightMax = 1000;
+
+// One POLICY_GET reply: the policy of one cgroup on one device.
+struct PolicyInfo {
+  std::string dev_name;
+  std::string cgroup_path;  // under the cgroup2 mount, "/" for the root
+  std::uint64_t cgroup_id = 0;
+  std::uint32_t mode = NVFLUSH_MODE_ABSORB;          // enum nvflush_mode
+  std::uint64_t max_dirty = 0;                       // bytes, 0: no cap
+  std::uint32_t on_full = NVFLUSH_ON_FULL_THROTTLE;  // enum nvflush_on_full
+  std::uint32_t weight = 0;
+  bool stale = false;  // the cgroup was removed
+  std::uint64_t dirty_bytes = 0;
+
+  friend bool operator==(const PolicyInfo&, const PolicyInfo&) = default;
+};
+
+// POLICY_SET: the settings to give; nullopt leaves one as it is (a new
+// policy needs a mode, which the kernel checks).
+struct PolicySetRequest {
+  std::string dev_name;
+  std::string cgroup_path;
+  std::optional<DevMode> mode = std::nullopt;
+  std::optional<std::uint64_t> max_dirty = std::nullopt;  // bytes, 0: no cap
+  std::optional<OnFull> on_full = std::nullopt;
+  std::optional<std::uint32_t> weight = std::nullopt;  // kWeightMin to kWeightMax
+
+  [[nodiscard]] bool any() const { return mode || max_dirty || on_full || weight; }
+
+  friend bool operator==(const PolicySetRequest&, const PolicySetRequest&) = default;
+};
+
+// POLICY_DEL: by cgroup path, or by id (for the stale policy of a removed
+// cgroup); exactly one of the two.
+struct PolicyDelRequest {
+  std::string dev_name;
+  std::optional<std::string> cgroup_path = std::nullopt;
+  std::optional<std::uint64_t> cgroup_id = std::nullopt;
+
+  friend bool operator==(const PolicyDelRequest&, const PolicyDelRequest&) = default;
+};
+
+// Why the kernel would refuse `request` without looking at the policy:
+// nothing to set, or a weight out of range. nullopt if there is no reason.
+std::optional<std::string> policy_set_problem(const PolicySetRequest& request);
 
 // Why `name` is not a valid device name (1 to NVFLUSH_NAME_LEN - 1 bytes of
 // [A-Za-z0-9_.-]), or nullopt if it is one.
@@ -192,6 +273,15 @@ Result<NlMsgPtr> encode_dev_set(int family, const DevSetRequest& request);
 Result<NlMsgPtr> encode_dev_drain(int family, std::string_view name);
 // Dumps the counters of every device, or of `dev_name` only.
 Result<NlMsgPtr> encode_stats_dump(int family, std::optional<std::string_view> dev_name);
+// Carries the given settings only; refuses what policy_set_problem() refuses
+// and an empty or overlong cgroup path.
+Result<NlMsgPtr> encode_policy_set(int family, const PolicySetRequest& request);
+// Refuses a request without, or with both, a cgroup path and a cgroup id.
+Result<NlMsgPtr> encode_policy_del(int family, const PolicyDelRequest& request);
+Result<NlMsgPtr> encode_policy_get(int family, std::string_view dev_name,
+                                   std::string_view cgroup_path);
+// Dumps the policies of every device, or of `dev_name` only.
+Result<NlMsgPtr> encode_policy_dump(int family, std::optional<std::string_view> dev_name);
 
 // Replies. Attributes are validated against the spec (type and exact
 // length of integers, NUL-terminated strings within the size limit) and
@@ -199,6 +289,8 @@ Result<NlMsgPtr> encode_stats_dump(int family, std::optional<std::string_view> d
 // spec does not know yet are ignored. Failures are EBADMSG.
 Result<DevInfo> decode_dev(Bytes message);
 Result<StatsRecord> decode_stats(Bytes message);
+// The stale flag is optional; every other reply attribute is required.
+Result<PolicyInfo> decode_policy(Bytes message);
 
 // Outcome of a request as reported by an NLMSG_ERROR (ACK or error) or an
 // NLMSG_DONE (end of a dump, which carries the dump's own error).

@@ -16,9 +16,15 @@ namespace nvflush {
 namespace {
 
 constexpr std::string_view kNoDevices = "no devices\n";
+constexpr std::string_view kNoPolicies = "no policies\n";
 constexpr std::string_view kColumnGap = "  ";
 
 std::string dev_path(const DevInfo& dev) { return "/dev/" + dev.disk_name; }
+
+// A policy's cap: "512.0 MiB", or `none` without one.
+std::string max_dirty_text(std::uint64_t max_dirty, std::string_view none) {
+  return max_dirty == 0 ? std::string{none} : format_iec(max_dirty);
+}
 
 std::string size_with_bytes(std::uint64_t bytes) {
   return fmt::format("{} ({} bytes)", format_iec(bytes), bytes);
@@ -139,6 +145,7 @@ Json dev_json(const DevInfo& dev) {
   json["high_watermark"] = dev.high_watermark;
   json["low_watermark"] = dev.low_watermark;
   json["destage_rate"] = dev.destage_rate;
+  json["root_sync"] = root_sync_name(dev.root_sync);
   return json;
 }
 
@@ -172,7 +179,7 @@ std::string dev_table(const std::vector<DevInfo>& devices) {
 }
 
 std::string dev_details(const DevInfo& dev) {
-  const std::array<std::pair<std::string_view, std::string>, 26> lines{{
+  const std::array<std::pair<std::string_view, std::string>, 27> lines{{
       {"name", dev.name},
       {"disk", dev_path(dev)},
       {"size", size_with_bytes(dev.size)},
@@ -187,6 +194,7 @@ std::string dev_details(const DevInfo& dev) {
       {"recovery time", usec_with_ms(dev.recovery_usec)},
       {"mode", mode_name(dev.mode)},
       {"destage", destage_summary(dev)},
+      {"root sync", root_sync_name(dev.root_sync)},
       {"degraded", dev.degraded ? "yes" : "no"},
       {"dirty", slots_with_size(dev.dirty_blocks)},
       {"commit seq", std::to_string(dev.commit_seq)},
@@ -230,6 +238,9 @@ std::string dev_set_done(const DevSetRequest& request) {
   }
   if (request.destage_rate) {
     changes.push_back("destage rate " + format_rate(*request.destage_rate));
+  }
+  if (request.root_sync) {
+    changes.push_back("root sync " + root_sync_name(*request.root_sync));
   }
   return fmt::format("{}: {}\n", request.name, fmt::join(changes, ", "));
 }
@@ -300,6 +311,85 @@ std::string stats_table(const std::vector<DeviceStats>& report) {
     add_row(dev.name, "TOTAL", dev.totals);
   }
   return table.render();
+}
+
+Json policy_json(const PolicyInfo& policy) {
+  return Json{
+      {"dev_name", policy.dev_name},       {"cgroup_path", policy.cgroup_path},
+      {"cgroup_id", policy.cgroup_id},     {"mode", mode_name(policy.mode)},
+      {"max_dirty", policy.max_dirty},     {"on_full", on_full_name(policy.on_full)},
+      {"weight", policy.weight},           {"stale", policy.stale},
+      {"dirty_bytes", policy.dirty_bytes},
+  };
+}
+
+Json policy_list_json(const std::vector<PolicyInfo>& policies) {
+  Json list = Json::array();
+  for (const auto& policy : policies) {
+    list.push_back(policy_json(policy));
+  }
+  return Json{{"policies", std::move(list)}};
+}
+
+std::string policy_table(const std::vector<PolicyInfo>& policies) {
+  if (policies.empty()) {
+    return std::string{kNoPolicies};
+  }
+  Table table({{"DEVICE"},
+               {"CGROUP"},
+               {"ID", Align::kRight},
+               {"MODE"},
+               {"MAX-DIRTY", Align::kRight},
+               {"ON-FULL"},
+               {"WEIGHT", Align::kRight},
+               {"DIRTY", Align::kRight},
+               {""}});
+  for (const auto& policy : policies) {
+    table.add_row({policy.dev_name, policy.cgroup_path, std::to_string(policy.cgroup_id),
+                   mode_name(policy.mode), max_dirty_text(policy.max_dirty, "-"),
+                   on_full_name(policy.on_full), std::to_string(policy.weight),
+                   format_iec(policy.dirty_bytes), policy.stale ? "stale" : ""});
+  }
+  return table.render();
+}
+
+std::string policy_details(const PolicyInfo& policy) {
+  const std::array<std::pair<std::string_view, std::string>, 9> lines{{
+      {"device", policy.dev_name},
+      {"cgroup", policy.cgroup_path},
+      {"cgroup id", std::to_string(policy.cgroup_id)},
+      {"mode", mode_name(policy.mode)},
+      {"max dirty", policy.max_dirty == 0 ? "none" : size_with_bytes(policy.max_dirty)},
+      {"on full", on_full_name(policy.on_full)},
+      {"weight", std::to_string(policy.weight)},
+      {"dirty", size_with_bytes(policy.dirty_bytes)},
+      {"stale", policy.stale ? "yes (the cgroup was removed)" : "no"},
+  }};
+  // Values start one column after the longest key, "cgroup id:".
+  constexpr std::size_t kKeyWidth = 11;
+  std::string out;
+  for (const auto& [key, value] : lines) {
+    out += fmt::format("{:<{}}{}\n", fmt::format("{}:", key), kKeyWidth, value);
+  }
+  return out;
+}
+
+std::string policy_set_done(const PolicySetRequest& request) {
+  std::vector<std::string> changes;
+  if (request.mode) {
+    changes.push_back("mode " + mode_name(*request.mode));
+  }
+  if (request.max_dirty) {
+    changes.push_back("max dirty " + max_dirty_text(*request.max_dirty, "none"));
+  }
+  if (request.on_full) {
+    changes.push_back("on full " + on_full_name(*request.on_full));
+  }
+  if (request.weight) {
+    changes.push_back(fmt::format("weight {}", *request.weight));
+  }
+  return fmt::format("{} {}: {}\n", request.dev_name, request.cgroup_path,
+                     fmt::join(changes, ", "));
 }
 
 }  // namespace nvflush

@@ -46,8 +46,8 @@ std::string json_text(const Json& json);
 //  "nvm_path", "openers", "nvm_uuid", "nvm_slots", "recovered_blocks",
 //  "recovery_usec", "mode" ("absorb"/"bypass"), "degraded" (bool), then the
 //  keys of kDevCounterFields ("dirty_blocks" ... "destage_throttle_usec"),
-//  then "high_watermark", "low_watermark" (percent) and "destage_rate"
-//  (bytes per second, 0: no cap)}
+//  then "high_watermark", "low_watermark" (percent), "destage_rate"
+//  (bytes per second, 0: no cap) and "root_sync" ("absorb"/"follow")}
 Json dev_json(const DevInfo& dev);
 // {"devices": [dev_json, ...]}
 Json dev_list_json(const std::vector<DevInfo>& devices);
@@ -69,10 +69,27 @@ std::string dev_created(const DevInfo& dev);
 //               "cgroups": [{"id", "path" (string or null), COUNTERS...}]}]}
 // with COUNTERS the keys of kCounterFields.
 Json stats_json(const std::vector<DeviceStats>& report);
-// DEVICE CGROUP WRITES WRITTEN SYNC FLUSH FUA READS READ DISCARD, one row
-// per cgroup and a TOTAL row per device, or "no devices". CGROUP is the
-// path, else the id; id 0 (I/O the kernel could not attribute) reads
+// DEVICE CGROUP WRITES WRITTEN READS READ ABSORBED BYPASSED DIRTY DESTAGED
+// (the columns of kCounterFields), one row per cgroup and a TOTAL row per
+// device, or "no devices". CGROUP is the path, else the id; id 0 (I/O the kernel could not
+// attribute) reads
 // "(unattributed)".
 std::string stats_table(const std::vector<DeviceStats>& report);
+
+// {"dev_name", "cgroup_path", "cgroup_id", "mode", "max_dirty" (bytes, 0:
+//  no cap), "on_full" ("throttle"/"bypass"), "weight", "stale" (bool),
+//  "dirty_bytes"}
+Json policy_json(const PolicyInfo& policy);
+// {"policies": [policy_json, ...]}
+Json policy_list_json(const std::vector<PolicyInfo>& policies);
+// DEVICE CGROUP ID MODE MAX-DIRTY ON-FULL WEIGHT DIRTY and a last column
+// reading "stale" for the policy of a removed cgroup; MAX-DIRTY "-" without
+// a cap. "no policies" when there are none.
+std::string policy_table(const std::vector<PolicyInfo>& policies);
+// "key: value" lines for `policy show`.
+std::string policy_details(const PolicyInfo& policy);
+// What `policy set` prints: "DEV CGROUP: " and the settings it sent, e.g.
+// "d0 /tenant-a: mode absorb, max dirty 512.0 MiB, on full throttle, weight 200".
+std::string policy_set_done(const PolicySetRequest& request);
 
 }  // namespace nvflush

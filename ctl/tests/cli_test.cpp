@@ -24,6 +24,9 @@ using nvflush::DevMode;
 using nvflush::DevSetRequest;
 using nvflush::Error;
 using nvflush::Json;
+using nvflush::PolicyDelRequest;
+using nvflush::PolicyInfo;
+using nvflush::PolicySetRequest;
 using nvflush::Result;
 using nvflush::StatsRecord;
 using nvflush::test::inode_of;
@@ -39,6 +42,9 @@ struct FakeKernel {
   std::vector<std::string> calls;
   std::optional<DevCreateRequest> created;
   std::optional<DevSetRequest> set;
+  std::vector<PolicyInfo> policies;
+  std::optional<PolicySetRequest> policy_set;
+  std::optional<PolicyDelRequest> policy_del;
   // What dev_create reports to have found in the NVM.
   std::uint64_t recovered_blocks = 0;
   std::uint64_t recovery_usec = 0;
@@ -105,6 +111,9 @@ class FakeApi final : public Api {
     if (request.destage_rate) {
       call += " rate " + std::to_string(*request.destage_rate);
     }
+    if (request.root_sync) {
+      call += " root-sync " + nvflush::root_sync_name(*request.root_sync);
+    }
     kernel_.calls.push_back(call);
     kernel_.set = request;
     if (kernel_.fail_with) {
@@ -139,6 +148,54 @@ class FakeApi final : public Api {
     for (const auto& record : kernel_.records) {
       if (!dev_name || record.dev_name == *dev_name) {
         out.push_back(record);
+      }
+    }
+    return out;
+  }
+
+  Result<void> policy_set(const PolicySetRequest& request) override {
+    kernel_.calls.push_back("policy set " + request.dev_name + " " + request.cgroup_path);
+    kernel_.policy_set = request;
+    if (kernel_.fail_with) {
+      return *kernel_.fail_with;
+    }
+    return {};
+  }
+
+  Result<void> policy_del(const PolicyDelRequest& request) override {
+    kernel_.calls.push_back(
+        "policy del " + request.dev_name + " " +
+        request.cgroup_path.value_or("id " + std::to_string(request.cgroup_id.value_or(0))));
+    kernel_.policy_del = request;
+    if (kernel_.fail_with) {
+      return *kernel_.fail_with;
+    }
+    return {};
+  }
+
+  Result<PolicyInfo> policy_get(const std::string& dev_name,
+                                const std::string& cgroup_path) override {
+    kernel_.calls.push_back("policy get " + dev_name + " " + cgroup_path);
+    if (kernel_.fail_with) {
+      return *kernel_.fail_with;
+    }
+    for (const auto& policy : kernel_.policies) {
+      if (policy.dev_name == dev_name && policy.cgroup_path == cgroup_path) {
+        return policy;
+      }
+    }
+    return Error{ENOENT, "", "no policy for this cgroup"};
+  }
+
+  Result<std::vector<PolicyInfo>> policy_list(const std::optional<std::string>& dev_name) override {
+    kernel_.calls.push_back("policy list " + dev_name.value_or("*"));
+    if (kernel_.fail_with) {
+      return *kernel_.fail_with;
+    }
+    std::vector<PolicyInfo> out;
+    for (const auto& policy : kernel_.policies) {
+      if (!dev_name || policy.dev_name == *dev_name) {
+        out.push_back(policy);
       }
     }
     return out;
@@ -253,7 +310,35 @@ TEST_CASE("usage errors exit 2 with the message and usage on stderr") {
       std::vector<std::string>{"dev", "drain", "d0", "--timeout", "soon"},
       std::vector<std::string>{"dev", "drain", "d0", "--timeout", "inf"},
       std::vector<std::string>{"dev", "drain", "d0", "--timeout", "1s"},
-      std::vector<std::string>{"dev", "drain", "d0", "--timeout"});
+      std::vector<std::string>{"dev", "drain", "d0", "--timeout"},
+      std::vector<std::string>{"dev", "set", "d0", "--root-sync", "bypass"},
+      std::vector<std::string>{"dev", "set", "d0", "--root-sync"},
+      std::vector<std::string>{"dev", "set", "d0", "--mode", "sync_only"},
+      std::vector<std::string>{"policy"}, std::vector<std::string>{"policy", "bogus"},
+      std::vector<std::string>{"policy", "set", "d0"},
+      std::vector<std::string>{"policy", "set", "d0", "/a"},
+      std::vector<std::string>{"policy", "set", "/a", "--mode", "absorb"},
+      std::vector<std::string>{"policy", "set", "a/b", "/a", "--mode", "absorb"},
+      std::vector<std::string>{"policy", "set", "d0", "", "--mode", "absorb"},
+      std::vector<std::string>{"policy", "set", "d0", "/a", "--mode", "fast"},
+      std::vector<std::string>{"policy", "set", "d0", "/a", "--max-dirty", "1MB"},
+      std::vector<std::string>{"policy", "set", "d0", "/a", "--max-dirty=-1"},
+      std::vector<std::string>{"policy", "set", "d0", "/a", "--max-dirty", ""},
+      std::vector<std::string>{"policy", "set", "d0", "/a", "--on-full", "wait"},
+      std::vector<std::string>{"policy", "set", "d0", "/a", "--weight", "0"},
+      std::vector<std::string>{"policy", "set", "d0", "/a", "--weight", "1001"},
+      std::vector<std::string>{"policy", "set", "d0", "/a", "--weight", "1.5"},
+      std::vector<std::string>{"policy", "set", "d0", "/a", "--weight", ""},
+      std::vector<std::string>{"policy", "set", "d0", "/a", "--weight"},
+      std::vector<std::string>{"policy", "set", "d0", "/a", "/b", "--mode", "absorb"},
+      std::vector<std::string>{"policy", "del", "d0"},
+      std::vector<std::string>{"policy", "del", "d0", "/a", "--id", "5"},
+      std::vector<std::string>{"policy", "del", "d0", "--id", "five"},
+      std::vector<std::string>{"policy", "del", "d0", "--id=-1"},
+      std::vector<std::string>{"policy", "show", "d0"},
+      std::vector<std::string>{"policy", "show", "d0", "/a", "/b"},
+      std::vector<std::string>{"policy", "list", "d0", "d1"},
+      std::vector<std::string>{"policy", "list", "--bogus"});
   Harness harness;
   const Outcome outcome = harness.run(args);
   INFO(outcome.err);
@@ -272,10 +357,11 @@ TEST_CASE("usage errors name the problem") {
              Catch::Contains("the name contains '/'"));
   CHECK_THAT(
       harness.run({"dev", "create", "d0", "--origin", "x", "--nvm", "y", "--mode", "fast"}).err,
-      Catch::Contains("mode must be 'absorb' or 'bypass', not 'fast'"));
+      Catch::Contains("mode must be 'absorb', 'sync-only' or 'bypass', not 'fast'"));
   CHECK_THAT(harness.run({"dev", "set", "d0"}).err,
              Catch::StartsWith("nvflushctl: nothing to set: give at least one of --mode, "
-                               "--high-watermark, --low-watermark and --destage-rate\n"));
+                               "--high-watermark, --low-watermark, --destage-rate and "
+                               "--root-sync\n"));
   CHECK_THAT(harness.run({"dev", "set", "d0", "--high-watermark", "0"}).err,
              Catch::StartsWith("nvflushctl: --high-watermark: must be a whole percentage from 1 "
                                "to 100, not '0'\n"));
@@ -577,6 +663,7 @@ TEST_CASE("dev create --mode sends the mode only when given") {
     const auto [text, mode] = GENERATE(table<std::string, DevMode>({
         {"absorb", DevMode::kAbsorb},
         {"bypass", DevMode::kBypass},
+        {"sync-only", DevMode::kSyncOnly},
     }));
     auto args = base;
     args.insert(args.end(), {"--mode", text});
@@ -781,4 +868,198 @@ TEST_CASE("dev drain reports kernel errors") {
   const Outcome denied = harness.run({"dev", "drain", "d0"});
   CHECK(denied.code == nvflush::kExitFailure);
   CHECK(denied.err == "nvflushctl: drain d0: Operation not permitted: needs CAP_NET_ADMIN\n");
+}
+
+namespace {
+
+PolicyInfo tenant_policy() {
+  return PolicyInfo{.dev_name = "d0",
+                    .cgroup_path = "/tenant-a",
+                    .cgroup_id = 4242,
+                    .mode = NVFLUSH_MODE_ABSORB,
+                    .max_dirty = 512ULL << 20,
+                    .on_full = NVFLUSH_ON_FULL_THROTTLE,
+                    .weight = 100,
+                    .stale = false,
+                    .dirty_bytes = 3ULL << 20};
+}
+
+}  // namespace
+
+TEST_CASE("dev set --root-sync sends the setting") {
+  Harness harness;
+  const Outcome follow = harness.run({"dev", "set", "d0", "--root-sync", "follow"});
+  CHECK(follow.code == nvflush::kExitOk);
+  CHECK(follow.out == "d0: root sync follow\n");
+  CHECK(harness.run({"dev", "set", "d0", "--mode", "sync-only", "--root-sync", "absorb"}).out ==
+        "d0: mode sync-only, root sync absorb\n");
+  CHECK(harness.kernel.calls == std::vector<std::string>{"set d0 root-sync follow",
+                                                         "set d0 mode sync-only root-sync absorb"});
+  CHECK_THAT(harness.run({"dev", "set", "d0", "--root-sync", "bypass"}).err,
+             Catch::Contains("root-sync must be 'absorb' or 'follow', not 'bypass'"));
+}
+
+TEST_CASE("policy set sends the settings given") {
+  Harness harness;
+  const Outcome outcome =
+      harness.run({"policy", "set", "d0", "/tenant-a", "--mode", "absorb", "--max-dirty", "512M",
+                   "--on-full", "bypass", "--weight", "250"});
+  CHECK(outcome.code == nvflush::kExitOk);
+  CHECK(outcome.err.empty());
+  CHECK(outcome.out ==
+        "d0 /tenant-a: mode absorb, max dirty 512.0 MiB, on full bypass, weight 250\n");
+  REQUIRE(harness.kernel.policy_set.has_value());
+  CHECK(*harness.kernel.policy_set == PolicySetRequest{.dev_name = "d0",
+                                                       .cgroup_path = "/tenant-a",
+                                                       .mode = DevMode::kAbsorb,
+                                                       .max_dirty = 512ULL << 20,
+                                                       .on_full = nvflush::OnFull::kBypass,
+                                                       .weight = 250});
+
+  SECTION("one setting, the others left out") {
+    CHECK(harness.run({"policy", "set", "d0", "/tenant-a", "--max-dirty", "0"}).out ==
+          "d0 /tenant-a: max dirty none\n");
+    CHECK(*harness.kernel.policy_set ==
+          PolicySetRequest{.dev_name = "d0", .cgroup_path = "/tenant-a", .max_dirty = 0});
+    CHECK(harness.run({"policy", "set", "d0", "/b", "--mode", "sync-only"}).out ==
+          "d0 /b: mode sync-only\n");
+    CHECK(harness.kernel.policy_set->mode == DevMode::kSyncOnly);
+  }
+  SECTION("the cgroup path is made relative to the cgroup2 mount") {
+    const auto [given, sent] = GENERATE(table<std::string, std::string>({
+        {"/tenant-a", "/tenant-a"},
+        {"tenant-a/", "/tenant-a"},
+        {"/sys/fs/cgroup/tenant-a", "/tenant-a"},
+        {"/sys/fs/cgroup/tenant-a/job1/", "/tenant-a/job1"},
+        {"/sys/fs/cgroup", "/"},
+        {"/", "/"},
+        {"/a//b/../c", "/a/c"},
+    }));
+    harness.cgroup_root = "/sys/fs/cgroup";
+    CHECK(harness.run({"policy", "set", "d0", given, "--weight", "1"}).code == nvflush::kExitOk);
+    CHECK(harness.kernel.policy_set->cgroup_path == sent);
+  }
+}
+
+TEST_CASE("policy usage errors name the problem and send nothing") {
+  Harness harness;
+  CHECK_THAT(harness.run({"policy", "set", "d0", "/a"}).err,
+             Catch::StartsWith("nvflushctl: nothing to set: give at least one of --mode, "
+                               "--max-dirty, --on-full and --weight\n"));
+  CHECK_THAT(harness.run({"policy", "set", "d0", "/a", "--weight", "0"}).err,
+             Catch::StartsWith("nvflushctl: --weight: must be a whole number from 1 to 1000, "
+                               "not '0'\n"));
+  CHECK_THAT(harness.run({"policy", "set", "d0", "/a", "--weight", "1001"}).err,
+             Catch::Contains("not '1001'"));
+  CHECK_THAT(harness.run({"policy", "set", "d0", "/a", "--max-dirty", "1MB"}).err,
+             Catch::StartsWith("nvflushctl: --max-dirty: invalid size '1MB'"));
+  CHECK_THAT(harness.run({"policy", "set", "d0", "/a", "--on-full", "wait"}).err,
+             Catch::Contains("on-full must be 'throttle' or 'bypass', not 'wait'"));
+  CHECK_THAT(harness.run({"policy", "set", "d0", "/a", "--mode", "fast"}).err,
+             Catch::Contains("mode must be 'absorb', 'sync-only' or 'bypass', not 'fast'"));
+  CHECK_THAT(harness.run({"policy", "set", "d0", "/a"}).err,
+             Catch::Contains("Usage: nvflushctl policy set"));
+  CHECK_THAT(harness.run({"policy", "del", "d0"}).err,
+             Catch::StartsWith("nvflushctl: give either CGROUP or --id (exactly one)\n"));
+  CHECK_THAT(harness.run({"policy", "del", "d0", "/a", "--id", "7"}).err,
+             Catch::Contains("Usage: nvflushctl policy del"));
+  CHECK_THAT(harness.run({"policy", "del", "d0", "--id=-1"}).err,
+             Catch::Contains("must be a cgroup id (a whole number), not '-1'"));
+  CHECK(harness.connects == 0);
+  CHECK(harness.kernel.calls.empty());
+}
+
+TEST_CASE("policy del by path or by id") {
+  Harness harness;
+  harness.cgroup_root = "/sys/fs/cgroup";
+  const Outcome by_path = harness.run({"policy", "del", "d0", "/sys/fs/cgroup/tenant-a"});
+  CHECK(by_path.code == nvflush::kExitOk);
+  CHECK(by_path.out == "deleted policy of /tenant-a on d0\n");
+  CHECK(*harness.kernel.policy_del ==
+        PolicyDelRequest{.dev_name = "d0", .cgroup_path = "/tenant-a"});
+
+  const Outcome by_id = harness.run({"policy", "del", "d0", "--id", "18446744073709551615"});
+  CHECK(by_id.code == nvflush::kExitOk);
+  CHECK(by_id.out == "deleted policy of cgroup id 18446744073709551615 on d0\n");
+  CHECK(*harness.kernel.policy_del ==
+        PolicyDelRequest{.dev_name = "d0", .cgroup_id = 18446744073709551615ULL});
+  CHECK(harness.kernel.calls == std::vector<std::string>{"policy del d0 /tenant-a",
+                                                         "policy del d0 id 18446744073709551615"});
+}
+
+TEST_CASE("policy commands print the kernel's refusal") {
+  Harness harness;
+  harness.kernel.fail_with = Error{EINVAL, "", "a new policy needs a mode"};
+  const Outcome set = harness.run({"policy", "set", "d0", "/a", "--weight", "5"});
+  CHECK(set.code == nvflush::kExitFailure);
+  CHECK(set.out.empty());
+  CHECK(set.err ==
+        "nvflushctl: set policy of /a on d0: Invalid argument: a new policy needs a mode\n");
+
+  harness.kernel.fail_with = Error{ENOENT, "", "no policy for this cgroup"};
+  CHECK(harness.run({"policy", "del", "d0", "--id", "9"}).err ==
+        "nvflushctl: delete policy of cgroup id 9 on d0: No such file or directory: no policy "
+        "for this cgroup\n");
+  const Outcome show = harness.run({"policy", "show", "d0", "/a"});
+  CHECK(show.code == nvflush::kExitFailure);
+  CHECK(show.err ==
+        "nvflushctl: show policy of /a on d0: No such file or directory: no policy for this "
+        "cgroup\n");
+  harness.kernel.fail_with = Error{EPERM, ""};
+  CHECK(harness.run({"policy", "list", "d0"}).err ==
+        "nvflushctl: list policies of d0: Operation not permitted\n");
+}
+
+TEST_CASE("policy show and list") {
+  Harness harness;
+  PolicyInfo stale = tenant_policy();
+  stale.cgroup_path = "/gone";
+  stale.cgroup_id = 77;
+  stale.max_dirty = 0;
+  stale.stale = true;
+  PolicyInfo other = tenant_policy();
+  other.dev_name = "d1";
+  harness.kernel.policies = {tenant_policy(), other, stale};
+
+  const Outcome show = harness.run({"policy", "show", "d0", "tenant-a", "--json"});
+  CHECK(show.code == nvflush::kExitOk);
+  CHECK(Json::parse(show.out) == nvflush::policy_json(tenant_policy()));
+  CHECK_THAT(harness.run({"policy", "show", "d0", "/tenant-a"}).out,
+             Catch::StartsWith("device:    d0\ncgroup:    /tenant-a\n"));
+
+  const Outcome list = harness.run({"policy", "list"});
+  CHECK(list.code == nvflush::kExitOk);
+  CHECK(list.out ==
+        "DEVICE  CGROUP       ID  MODE    MAX-DIRTY  ON-FULL   WEIGHT    DIRTY\n"
+        "d0      /gone        77  absorb          -  throttle     100  3.0 MiB  stale\n"
+        "d0      /tenant-a  4242  absorb  512.0 MiB  throttle     100  3.0 MiB\n"
+        "d1      /tenant-a  4242  absorb  512.0 MiB  throttle     100  3.0 MiB\n");
+
+  const Json json = Json::parse(harness.run({"policy", "list", "d0", "--json"}).out);
+  REQUIRE(json["policies"].size() == 2);
+  CHECK(json["policies"][0]["cgroup_path"] == "/gone");
+  CHECK(json["policies"][0]["stale"] == true);
+  CHECK(json["policies"][0]["max_dirty"] == 0);
+  CHECK(json["policies"][1]["stale"] == false);
+  CHECK(harness.kernel.calls.back() == "policy list d0");
+
+  harness.kernel.policies.clear();
+  CHECK(harness.run({"policy", "list"}).out == "no policies\n");
+  CHECK(harness.run({"policy", "list", "--json"}).out == "{\"policies\":[]}\n");
+}
+
+TEST_CASE("policy --help describes the commands") {
+  Harness harness;
+  const Outcome help = harness.run({"policy", "--help"});
+  CHECK(help.code == nvflush::kExitOk);
+  for (const char* command : {"set", "del", "show", "list"}) {
+    CHECK_THAT(help.out, Catch::Contains(command));
+  }
+  const std::string set_help = harness.run({"policy", "set", "--help"}).out;
+  CHECK_THAT(set_help, Catch::Contains("--max-dirty SIZE"));
+  CHECK_THAT(set_help, Catch::Contains("--on-full throttle|bypass"));
+  CHECK_THAT(set_help, Catch::Contains("--weight N"));
+  CHECK_THAT(set_help, Catch::Contains("A new policy needs --mode"));
+  CHECK_THAT(harness.run({"--help"}).out, Catch::Contains("policy"));
+  CHECK(harness.connects == 0);
 }

@@ -43,6 +43,7 @@ DevInfo sample_dev() {
   dev.high_watermark = 90;
   dev.low_watermark = 10;
   dev.destage_rate = 0xffff'ffff'ffff'ffffULL;
+  dev.root_sync = NVFLUSH_ROOT_SYNC_FOLLOW;
   return dev;
 }
 
@@ -73,7 +74,8 @@ MessageBuilder dev_reply(const DevInfo& dev, std::uint16_t dropped = 0) {
   }
   msg.u64_aligned(NVFLUSH_A_DEV_DESTAGE_RATE, dev.destage_rate, kPad)
       .u32(NVFLUSH_A_DEV_HIGH_WATERMARK, dev.high_watermark)
-      .u32(NVFLUSH_A_DEV_LOW_WATERMARK, dev.low_watermark);
+      .u32(NVFLUSH_A_DEV_LOW_WATERMARK, dev.low_watermark)
+      .u32(NVFLUSH_A_DEV_ROOT_SYNC, dev.root_sync);
   return msg;
 }
 
@@ -477,7 +479,33 @@ TEST_CASE("a STATS_GET message decodes every counter") {
                                             .read_bios = 105,
                                             .read_bytes = 106,
                                             .discard_bios = 107,
-                                            .discard_bytes = 108}});
+                                            .discard_bytes = 108,
+                                            .absorbed_writes = 109,
+                                            .absorbed_bytes = 110,
+                                            .bypassed_writes = 111,
+                                            .bypassed_bytes = 112,
+                                            .write_hits = 113,
+                                            .read_hits = 114,
+                                            .read_misses = 115,
+                                            .dirty_bytes = 116,
+                                            .destaged_bytes = 117,
+                                            .quota_throttles = 118,
+                                            .quota_throttle_usec = 119,
+                                            .quota_bypasses = 120}});
+}
+
+TEST_CASE("a STATS_GET message from before the policy counters is rejected") {
+  MessageBuilder msg(kFamily, NLM_F_MULTI);
+  msg.genl(NVFLUSH_CMD_STATS_GET)
+      .str(NVFLUSH_A_STATS_DEV_NAME, "d1")
+      .u64(NVFLUSH_A_STATS_CGROUP_ID, 1);
+  for (int attr = NVFLUSH_A_STATS_WRITE_BIOS; attr <= NVFLUSH_A_STATS_DISCARD_BYTES; ++attr) {
+    msg.u64(static_cast<std::uint16_t>(attr), 1);
+  }
+  const auto message = msg.finish();
+  const auto record = nvflush::decode_stats(bytes_of(message));
+  REQUIRE_FALSE(record.ok());
+  CHECK(record.error().detail == "missing attribute 'absorbed_writes' (type 12)");
 }
 
 TEST_CASE("a STATS_GET message missing a counter is rejected") {
@@ -722,7 +750,8 @@ TEST_CASE("DEV_SET carries the watermarks as u32 and the rate as u64, only when 
 
 TEST_CASE("DEV_SET refuses what the kernel would refuse anyway") {
   const auto [request, problem] = GENERATE(table<nvflush::DevSetRequest, std::string>({
-      {{.name = "d0"}, "nothing to set: give mode, high-watermark, low-watermark or destage-rate"},
+      {{.name = "d0"},
+       "nothing to set: give mode, high-watermark, low-watermark, destage-rate or root-sync"},
       {{.name = "d0", .high_watermark = 0}, "high-watermark 0 is not between 1 and 100 (percent)"},
       {{.name = "d0", .high_watermark = 101},
        "high-watermark 101 is not between 1 and 100 (percent)"},
@@ -837,4 +866,253 @@ TEST_CASE("device_name_problem follows the spec's name rule") {
         "the name is longer than 31 bytes");
   CHECK(nvflush::device_name_problem("a/b") ==
         "the name contains '/'; allowed are A-Z a-z 0-9 _ . -");
+}
+
+namespace {
+
+// A POLICY_GET reply as the kernel builds it; attributes of type `dropped`
+// are left out.
+MessageBuilder policy_reply(const nvflush::PolicyInfo& policy, std::uint16_t dropped = 0) {
+  constexpr std::uint16_t kPad = NVFLUSH_A_POLICY_PAD;
+  MessageBuilder msg(kFamily, NLM_F_MULTI);
+  msg.drop(dropped)
+      .genl(NVFLUSH_CMD_POLICY_GET)
+      .str(NVFLUSH_A_POLICY_DEV_NAME, policy.dev_name)
+      .str(NVFLUSH_A_POLICY_CGROUP_PATH, policy.cgroup_path)
+      .u64_aligned(NVFLUSH_A_POLICY_CGROUP_ID, policy.cgroup_id, kPad)
+      .u32(NVFLUSH_A_POLICY_MODE, policy.mode)
+      .u64_aligned(NVFLUSH_A_POLICY_MAX_DIRTY, policy.max_dirty, kPad)
+      .u32(NVFLUSH_A_POLICY_ON_FULL, policy.on_full)
+      .u32(NVFLUSH_A_POLICY_WEIGHT, policy.weight);
+  if (policy.stale) {
+    msg.flag(NVFLUSH_A_POLICY_STALE);
+  }
+  msg.u64_aligned(NVFLUSH_A_POLICY_DIRTY_BYTES, policy.dirty_bytes, kPad);
+  return msg;
+}
+
+nvflush::PolicyInfo sample_policy() {
+  return nvflush::PolicyInfo{.dev_name = "d0",
+                             .cgroup_path = "/tenant-a/job1",
+                             .cgroup_id = 0x1'0000'0123ULL,
+                             .mode = NVFLUSH_MODE_SYNC_ONLY,
+                             .max_dirty = 512ULL << 20,
+                             .on_full = NVFLUSH_ON_FULL_BYPASS,
+                             .weight = 250,
+                             .stale = false,
+                             .dirty_bytes = 0xffff'ffff'ffff'fff0ULL};
+}
+
+}  // namespace
+
+TEST_CASE("a DEV_GET reply carries root-sync, which is required") {
+  const auto message = dev_reply(sample_dev()).finish();
+  const auto dev = nvflush::decode_dev(bytes_of(message));
+  REQUIRE(dev.ok());
+  CHECK(dev->root_sync == NVFLUSH_ROOT_SYNC_FOLLOW);
+
+  const auto without = dev_reply(sample_dev(), NVFLUSH_A_DEV_ROOT_SYNC).finish();
+  const auto missing = nvflush::decode_dev(bytes_of(without));
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().detail ==
+        fmt::format("missing attribute 'root-sync' (type {})", NVFLUSH_A_DEV_ROOT_SYNC));
+}
+
+TEST_CASE("mode, on-full and root-sync names") {
+  CHECK(nvflush::mode_name(NVFLUSH_MODE_SYNC_ONLY) == "sync-only");
+  CHECK(nvflush::parse_mode("sync-only") == nvflush::DevMode::kSyncOnly);
+  CHECK_FALSE(nvflush::parse_mode("sync_only").has_value());
+  CHECK(nvflush::on_full_name(NVFLUSH_ON_FULL_THROTTLE) == "throttle");
+  CHECK(nvflush::on_full_name(NVFLUSH_ON_FULL_BYPASS) == "bypass");
+  CHECK(nvflush::on_full_name(9) == "9");
+  CHECK(nvflush::parse_on_full("bypass") == nvflush::OnFull::kBypass);
+  CHECK_FALSE(nvflush::parse_on_full("absorb").has_value());
+  CHECK(nvflush::root_sync_name(NVFLUSH_ROOT_SYNC_ABSORB) == "absorb");
+  CHECK(nvflush::root_sync_name(NVFLUSH_ROOT_SYNC_FOLLOW) == "follow");
+  CHECK(nvflush::root_sync_name(4) == "4");
+  CHECK(nvflush::parse_root_sync("follow") == nvflush::RootSync::kFollow);
+  CHECK_FALSE(nvflush::parse_root_sync("bypass").has_value());
+}
+
+TEST_CASE("DEV_SET carries ROOT_SYNC as a u32 only when given") {
+  const auto msg =
+      nvflush::encode_dev_set(kFamily, {.name = "d0", .root_sync = nvflush::RootSync::kFollow});
+  REQUIRE(msg.ok());
+  const Decoded d = decode_request(msg->get(), NVFLUSH_A_DEV_MAX);
+  CHECK(attr_count(d) == 2);
+  const nlattr* attr = d.attrs.at(NVFLUSH_A_DEV_ROOT_SYNC);
+  REQUIRE(attr != nullptr);
+  CHECK(nla_len(attr) == sizeof(std::uint32_t));
+  CHECK(nla_get_u32(attr) == NVFLUSH_ROOT_SYNC_FOLLOW);
+
+  const auto mode =
+      nvflush::encode_dev_set(kFamily, {.name = "d0", .mode = nvflush::DevMode::kSyncOnly});
+  REQUIRE(mode.ok());
+  const Decoded m = decode_request(mode->get(), NVFLUSH_A_DEV_MAX);
+  CHECK(m.attrs.at(NVFLUSH_A_DEV_ROOT_SYNC) == nullptr);
+  CHECK(nla_get_u32(m.attrs.at(NVFLUSH_A_DEV_MODE)) == NVFLUSH_MODE_SYNC_ONLY);
+}
+
+TEST_CASE("a POLICY_GET reply decodes into PolicyInfo") {
+  const auto message = policy_reply(sample_policy()).finish();
+  const auto policy = nvflush::decode_policy(bytes_of(message));
+  REQUIRE(policy.ok());
+  CHECK(*policy == sample_policy());
+  CHECK_FALSE(policy->stale);
+
+  SECTION("the stale flag") {
+    nvflush::PolicyInfo stale = sample_policy();
+    stale.stale = true;
+    const auto stale_message = policy_reply(stale).finish();
+    const auto decoded = nvflush::decode_policy(bytes_of(stale_message));
+    REQUIRE(decoded.ok());
+    CHECK(decoded->stale);
+    CHECK(*decoded == stale);
+  }
+}
+
+TEST_CASE("a POLICY_GET reply without a required attribute is rejected") {
+  const auto [type, name] = GENERATE(table<std::uint16_t, std::string>({
+      {NVFLUSH_A_POLICY_DEV_NAME, "dev-name"},
+      {NVFLUSH_A_POLICY_CGROUP_PATH, "cgroup-path"},
+      {NVFLUSH_A_POLICY_CGROUP_ID, "cgroup-id"},
+      {NVFLUSH_A_POLICY_MODE, "mode"},
+      {NVFLUSH_A_POLICY_MAX_DIRTY, "max-dirty"},
+      {NVFLUSH_A_POLICY_ON_FULL, "on-full"},
+      {NVFLUSH_A_POLICY_WEIGHT, "weight"},
+      {NVFLUSH_A_POLICY_DIRTY_BYTES, "dirty-bytes"},
+  }));
+  const auto message = policy_reply(sample_policy(), type).finish();
+  const auto policy = nvflush::decode_policy(bytes_of(message));
+  REQUIRE_FALSE(policy.ok());
+  CHECK(policy.error().code == EBADMSG);
+  CHECK(policy.error().what == "malformed policy reply");
+  CHECK(policy.error().detail == fmt::format("missing attribute '{}' (type {})", name, type));
+}
+
+TEST_CASE("a POLICY_GET reply with a short weight is rejected") {
+  auto builder = policy_reply(sample_policy(), NVFLUSH_A_POLICY_WEIGHT);
+  builder.drop(0).u8(NVFLUSH_A_POLICY_WEIGHT, 1);
+  const auto message = builder.finish();
+  const auto policy = nvflush::decode_policy(bytes_of(message));
+  REQUIRE_FALSE(policy.ok());
+  CHECK_THAT(policy.error().detail, Catch::StartsWith("attribute 'weight' (type 7)"));
+}
+
+TEST_CASE("POLICY_SET carries the path and only the settings given") {
+  const auto msg = nvflush::encode_policy_set(kFamily, {.dev_name = "d0",
+                                                        .cgroup_path = "/tenant-a",
+                                                        .mode = nvflush::DevMode::kAbsorb,
+                                                        .max_dirty = 0x1'0000'0000ULL,
+                                                        .on_full = nvflush::OnFull::kBypass,
+                                                        .weight = 1000});
+  REQUIRE(msg.ok());
+  const Decoded d = decode_request(msg->get(), NVFLUSH_A_POLICY_MAX);
+  CHECK(d.genl.cmd == NVFLUSH_CMD_POLICY_SET);
+  CHECK(d.genl.version == NVFLUSH_FAMILY_VERSION);
+  CHECK((d.header.nlmsg_flags & NLM_F_DUMP) == 0);
+  CHECK(attr_count(d) == 6);
+  CHECK(string_attr(d, NVFLUSH_A_POLICY_DEV_NAME) == "d0");
+  CHECK(string_attr(d, NVFLUSH_A_POLICY_CGROUP_PATH) == "/tenant-a");
+  CHECK(nla_len(d.attrs.at(NVFLUSH_A_POLICY_MODE)) == sizeof(std::uint32_t));
+  CHECK(nla_get_u32(d.attrs.at(NVFLUSH_A_POLICY_MODE)) == NVFLUSH_MODE_ABSORB);
+  CHECK(nla_len(d.attrs.at(NVFLUSH_A_POLICY_MAX_DIRTY)) == sizeof(std::uint64_t));
+  CHECK(nla_get_u64(d.attrs.at(NVFLUSH_A_POLICY_MAX_DIRTY)) == 0x1'0000'0000ULL);
+  CHECK(nla_get_u32(d.attrs.at(NVFLUSH_A_POLICY_ON_FULL)) == NVFLUSH_ON_FULL_BYPASS);
+  CHECK(nla_len(d.attrs.at(NVFLUSH_A_POLICY_WEIGHT)) == sizeof(std::uint32_t));
+  CHECK(nla_get_u32(d.attrs.at(NVFLUSH_A_POLICY_WEIGHT)) == 1000);
+
+  SECTION("max-dirty 0 (no cap) is sent") {
+    const auto cap =
+        nvflush::encode_policy_set(kFamily, {.dev_name = "d0", .cgroup_path = "/", .max_dirty = 0});
+    REQUIRE(cap.ok());
+    const Decoded c = decode_request(cap->get(), NVFLUSH_A_POLICY_MAX);
+    CHECK(attr_count(c) == 3);
+    REQUIRE(c.attrs.at(NVFLUSH_A_POLICY_MAX_DIRTY) != nullptr);
+    CHECK(nla_get_u64(c.attrs.at(NVFLUSH_A_POLICY_MAX_DIRTY)) == 0);
+    CHECK(string_attr(c, NVFLUSH_A_POLICY_CGROUP_PATH) == "/");
+  }
+  SECTION("sync-only alone") {
+    const auto mode = nvflush::encode_policy_set(
+        kFamily, {.dev_name = "d0", .cgroup_path = "/b", .mode = nvflush::DevMode::kSyncOnly});
+    REQUIRE(mode.ok());
+    const Decoded m = decode_request(mode->get(), NVFLUSH_A_POLICY_MAX);
+    CHECK(attr_count(m) == 3);
+    CHECK(nla_get_u32(m.attrs.at(NVFLUSH_A_POLICY_MODE)) == NVFLUSH_MODE_SYNC_ONLY);
+  }
+}
+
+TEST_CASE("POLICY_SET refuses what the kernel would refuse anyway") {
+  using Request = nvflush::PolicySetRequest;
+  const auto [request, detail] = GENERATE(table<Request, std::string>({
+      {Request{.dev_name = "d0", .cgroup_path = "/a"},
+       "nothing to set: give mode, max-dirty, on-full or weight"},
+      {Request{.dev_name = "d0", .cgroup_path = "/a", .weight = 0},
+       "weight 0 is not between 1 and 1000"},
+      {Request{.dev_name = "d0", .cgroup_path = "/a", .weight = 1001},
+       "weight 1001 is not between 1 and 1000"},
+      {Request{.dev_name = "d0", .cgroup_path = "", .mode = nvflush::DevMode::kAbsorb}, ""},
+      {Request{.dev_name = "a/b", .cgroup_path = "/a", .mode = nvflush::DevMode::kAbsorb},
+       "the name contains '/'; allowed are A-Z a-z 0-9 _ . -"},
+  }));
+  const auto msg = nvflush::encode_policy_set(kFamily, request);
+  REQUIRE_FALSE(msg.ok());
+  CHECK(msg.error().code == EINVAL);
+  CHECK(msg.error().detail == detail);
+  CHECK_FALSE(
+      nvflush::policy_set_problem({.dev_name = "d0", .cgroup_path = "/", .weight = 1}).has_value());
+}
+
+TEST_CASE("POLICY_DEL carries the path or the id, exactly one") {
+  const auto by_path =
+      nvflush::encode_policy_del(kFamily, {.dev_name = "d0", .cgroup_path = "/tenant-a"});
+  REQUIRE(by_path.ok());
+  const Decoded p = decode_request(by_path->get(), NVFLUSH_A_POLICY_MAX);
+  CHECK(p.genl.cmd == NVFLUSH_CMD_POLICY_DEL);
+  CHECK(attr_count(p) == 2);
+  CHECK(string_attr(p, NVFLUSH_A_POLICY_DEV_NAME) == "d0");
+  CHECK(string_attr(p, NVFLUSH_A_POLICY_CGROUP_PATH) == "/tenant-a");
+
+  const auto by_id =
+      nvflush::encode_policy_del(kFamily, {.dev_name = "d0", .cgroup_id = 0x1'0000'0042ULL});
+  REQUIRE(by_id.ok());
+  const Decoded i = decode_request(by_id->get(), NVFLUSH_A_POLICY_MAX);
+  CHECK(attr_count(i) == 2);
+  REQUIRE(i.attrs.at(NVFLUSH_A_POLICY_CGROUP_ID) != nullptr);
+  CHECK(nla_len(i.attrs.at(NVFLUSH_A_POLICY_CGROUP_ID)) == sizeof(std::uint64_t));
+  CHECK(nla_get_u64(i.attrs.at(NVFLUSH_A_POLICY_CGROUP_ID)) == 0x1'0000'0042ULL);
+
+  const auto neither = nvflush::encode_policy_del(kFamily, {.dev_name = "d0"});
+  REQUIRE_FALSE(neither.ok());
+  CHECK(neither.error().code == EINVAL);
+  const auto both =
+      nvflush::encode_policy_del(kFamily, {.dev_name = "d0", .cgroup_path = "/a", .cgroup_id = 5});
+  REQUIRE_FALSE(both.ok());
+  CHECK(both.error().detail == "give exactly one of cgroup-path and cgroup-id");
+}
+
+TEST_CASE("POLICY_GET: do with device and path, dump with an optional device") {
+  const auto get = nvflush::encode_policy_get(kFamily, "d0", "/tenant-a");
+  REQUIRE(get.ok());
+  const Decoded g = decode_request(get->get(), NVFLUSH_A_POLICY_MAX);
+  CHECK(g.genl.cmd == NVFLUSH_CMD_POLICY_GET);
+  CHECK((g.header.nlmsg_flags & NLM_F_DUMP) == 0);
+  CHECK(attr_count(g) == 2);
+  CHECK(string_attr(g, NVFLUSH_A_POLICY_CGROUP_PATH) == "/tenant-a");
+  CHECK_FALSE(nvflush::encode_policy_get(kFamily, "d0", "").ok());
+  CHECK_FALSE(nvflush::encode_policy_get(kFamily, "a b", "/").ok());
+
+  const auto all = nvflush::encode_policy_dump(kFamily, std::nullopt);
+  REQUIRE(all.ok());
+  const Decoded a = decode_request(all->get(), NVFLUSH_A_POLICY_MAX);
+  CHECK(a.genl.cmd == NVFLUSH_CMD_POLICY_GET);
+  CHECK((a.header.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP);
+  CHECK(attr_count(a) == 0);
+
+  const auto one = nvflush::encode_policy_dump(kFamily, "d1");
+  REQUIRE(one.ok());
+  const Decoded o = decode_request(one->get(), NVFLUSH_A_POLICY_MAX);
+  CHECK(attr_count(o) == 1);
+  CHECK(string_attr(o, NVFLUSH_A_POLICY_DEV_NAME) == "d1");
+  CHECK_FALSE(nvflush::encode_policy_dump(kFamily, "a/b").ok());
 }

@@ -33,7 +33,19 @@ Counters counters(std::uint64_t base) {
                   .read_bios = base + 4,
                   .read_bytes = base * 512,
                   .discard_bios = base + 5,
-                  .discard_bytes = base * 1024};
+                  .discard_bytes = base * 1024,
+                  .absorbed_writes = base + 6,
+                  .absorbed_bytes = base * 2048,
+                  .bypassed_writes = base + 7,
+                  .bypassed_bytes = base * 8192,
+                  .write_hits = base + 8,
+                  .read_hits = base + 9,
+                  .read_misses = base + 10,
+                  .dirty_bytes = base * 256,
+                  .destaged_bytes = base * 1536,
+                  .quota_throttles = base + 11,
+                  .quota_throttle_usec = base * 1000,
+                  .quota_bypasses = base + 12};
 }
 
 std::optional<std::string> lookup(std::uint64_t id) {
@@ -107,22 +119,44 @@ TEST_CASE("stats JSON has the documented shape") {
     {"name": "d0", "disk": "nvflush0",
      "totals": {"write_bios": 0, "write_bytes": 0, "sync_writes": 0, "flushes": 0,
                 "fua_writes": 0, "read_bios": 0, "read_bytes": 0, "discard_bios": 0,
-                "discard_bytes": 0},
+                "discard_bytes": 0, "absorbed_writes": 0, "absorbed_bytes": 0,
+                "bypassed_writes": 0, "bypassed_bytes": 0, "write_hits": 0,
+                "read_hits": 0, "read_misses": 0, "dirty_bytes": 0,
+                "destaged_bytes": 0, "quota_throttles": 0, "quota_throttle_usec": 0,
+                "quota_bypasses": 0},
      "cgroups": []},
     {"name": "d1", "disk": "nvflush1",
-     "totals": {"write_bios": 111, "write_bytes": 454656, "sync_writes": 114, "flushes": 117,
-                "fua_writes": 120, "read_bios": 123, "read_bytes": 56832, "discard_bios": 126,
-                "discard_bytes": 113664},
+     "totals": {"write_bios": 111, "write_bytes": 454656, "sync_writes": 114,
+                "flushes": 117, "fua_writes": 120, "read_bios": 123,
+                "read_bytes": 56832, "discard_bios": 126, "discard_bytes": 113664,
+                "absorbed_writes": 129, "absorbed_bytes": 227328,
+                "bypassed_writes": 132, "bypassed_bytes": 909312, "write_hits": 135,
+                "read_hits": 138, "read_misses": 141, "dirty_bytes": 28416,
+                "destaged_bytes": 170496, "quota_throttles": 144,
+                "quota_throttle_usec": 111000, "quota_bypasses": 147},
      "cgroups": [
-       {"id": 1, "path": "/", "write_bios": 1, "write_bytes": 4096, "sync_writes": 2,
-        "flushes": 3, "fua_writes": 4, "read_bios": 5, "read_bytes": 512, "discard_bios": 6,
-        "discard_bytes": 1024},
+       {"id": 1, "path": "/", "write_bios": 1, "write_bytes": 4096, "sync_writes": 2, "flushes": 3,
+        "fua_writes": 4, "read_bios": 5, "read_bytes": 512, "discard_bios": 6,
+        "discard_bytes": 1024, "absorbed_writes": 7, "absorbed_bytes": 2048,
+        "bypassed_writes": 8, "bypassed_bytes": 8192, "write_hits": 9, "read_hits": 10,
+        "read_misses": 11, "dirty_bytes": 256, "destaged_bytes": 1536,
+        "quota_throttles": 12, "quota_throttle_usec": 1000, "quota_bypasses": 13},
        {"id": 9, "path": "/a/b", "write_bios": 10, "write_bytes": 40960, "sync_writes": 11,
-        "flushes": 12, "fua_writes": 13, "read_bios": 14, "read_bytes": 5120,
-        "discard_bios": 15, "discard_bytes": 10240},
-       {"id": 12345, "path": null, "write_bios": 100, "write_bytes": 409600,
-        "sync_writes": 101, "flushes": 102, "fua_writes": 103, "read_bios": 104,
-        "read_bytes": 51200, "discard_bios": 105, "discard_bytes": 102400}]}]})");
+        "flushes": 12,
+        "fua_writes": 13, "read_bios": 14, "read_bytes": 5120, "discard_bios": 15,
+        "discard_bytes": 10240, "absorbed_writes": 16, "absorbed_bytes": 20480,
+        "bypassed_writes": 17, "bypassed_bytes": 81920, "write_hits": 18,
+        "read_hits": 19, "read_misses": 20, "dirty_bytes": 2560,
+        "destaged_bytes": 15360, "quota_throttles": 21, "quota_throttle_usec": 10000,
+        "quota_bypasses": 22},
+       {"id": 12345, "path": null, "write_bios": 100, "write_bytes": 409600, "sync_writes": 101,
+        "flushes": 102,
+        "fua_writes": 103, "read_bios": 104, "read_bytes": 51200, "discard_bios": 105,
+        "discard_bytes": 102400, "absorbed_writes": 106, "absorbed_bytes": 204800,
+        "bypassed_writes": 107, "bypassed_bytes": 819200, "write_hits": 108,
+        "read_hits": 109, "read_misses": 110, "dirty_bytes": 25600,
+        "destaged_bytes": 153600, "quota_throttles": 111,
+        "quota_throttle_usec": 100000, "quota_bypasses": 112}]}]})");
   const Json actual = nvflush::stats_json(sample_report());
   CHECK(actual == expected);
   // Documented key order, and one line of output.
@@ -152,12 +186,18 @@ TEST_CASE("no devices") {
 
 TEST_CASE("the stats table has a row per cgroup and a TOTAL per device") {
   const std::string expected =
-      "DEVICE  CGROUP  WRITES    WRITTEN  SYNC  FLUSH  FUA  READS      READ    DISCARD\n"
-      "d0      TOTAL        0        0 B     0      0    0      0       0 B        0 B\n"
-      "d1      /            1    4.0 KiB     2      3    4      5     512 B    1.0 KiB\n"
-      "d1      /a/b        10   40.0 KiB    11     12   13     14   5.0 KiB   10.0 KiB\n"
-      "d1      12345      100  400.0 KiB   101    102  103    104  50.0 KiB  100.0 KiB\n"
-      "d1      TOTAL      111  444.0 KiB   114    117  120    123  55.5 KiB  111.0 KiB\n";
+      "DEVICE  CGROUP  WRITES    WRITTEN  READS      READ   ABSORBED   BYPASSED     DIRTY   "
+      "DESTAGED\n"
+      "d0      TOTAL        0        0 B      0       0 B        0 B        0 B       0 B        0 "
+      "B\n"
+      "d1      /            1    4.0 KiB      5     512 B    2.0 KiB    8.0 KiB     256 B    1.5 "
+      "KiB\n"
+      "d1      /a/b        10   40.0 KiB     14   5.0 KiB   20.0 KiB   80.0 KiB   2.5 KiB   15.0 "
+      "KiB\n"
+      "d1      12345      100  400.0 KiB    104  50.0 KiB  200.0 KiB  800.0 KiB  25.0 KiB  150.0 "
+      "KiB\n"
+      "d1      TOTAL      111  444.0 KiB    123  55.5 KiB  222.0 KiB  888.0 KiB  27.8 KiB  166.5 "
+      "KiB\n";
   CHECK(nvflush::stats_table(sample_report()) == expected);
 }
 
@@ -172,7 +212,8 @@ TEST_CASE("dev JSON has exact numbers") {
     "origin_flushes": 2, "origin_flushes_avoided": 28, "commits": 31,
     "destaged_bytes": 2867200, "destage_batches": 7, "destage_writes": 40,
     "slot_wait_usec": 1500, "destage_backoffs": 3, "destage_throttle_usec": 12500,
-    "high_watermark": 50, "low_watermark": 25, "destage_rate": 67108864})");
+    "high_watermark": 50, "low_watermark": 25, "destage_rate": 67108864,
+    "root_sync": "absorb"})");
   const Json actual = nvflush::dev_json(sample_device("d1", 1));
   CHECK(actual == expected);
   // Documented key order: the NVM keys follow the original ones.
@@ -186,7 +227,8 @@ TEST_CASE("dev JSON has exact numbers") {
         R"("origin_flushes":2,"origin_flushes_avoided":28,"commits":31,)"
         R"("destaged_bytes":2867200,"destage_batches":7,"destage_writes":40,)"
         R"("slot_wait_usec":1500,"destage_backoffs":3,"destage_throttle_usec":12500,)"
-        R"("high_watermark":50,"low_watermark":25,"destage_rate":67108864})");
+        R"("high_watermark":50,"low_watermark":25,"destage_rate":67108864,)"
+        R"("root_sync":"absorb"})");
   const Json list = nvflush::dev_list_json({sample_device("d0", 0), sample_device("d1", 1)});
   REQUIRE(list["devices"].size() == 2);
   CHECK(list["devices"][1] == expected);
@@ -240,7 +282,7 @@ TEST_CASE("dev JSON: mode, degraded and the device counters") {
     CHECK(reparsed[key].is_number_unsigned());
     CHECK(reparsed[key].get<std::uint64_t>() == value++);
   }
-  CHECK(reparsed.size() == 13 + 2 + keys.size() + 3);
+  CHECK(reparsed.size() == 13 + 2 + keys.size() + 4);
 }
 
 TEST_CASE("dev JSON: the destager settings") {
@@ -264,7 +306,7 @@ TEST_CASE("dev JSON: the destager settings") {
   CHECK_THAT(nvflush::json_text(uncapped),
              Catch::EndsWith(R"("slot_wait_usec":1500,"destage_backoffs":3,)"
                              R"("destage_throttle_usec":12500,"high_watermark":100,)"
-                             R"("low_watermark":0,"destage_rate":0})"
+                             R"("low_watermark":0,"destage_rate":0,"root_sync":"absorb"})"
                              "\n"));
 }
 
@@ -299,6 +341,7 @@ TEST_CASE("dev show prints key: value lines") {
         "mode:             absorb\n"
         "destage:          watermarks 50%/25%, rate cap 64 MiB/s, 3 back-offs, 12.5 ms "
         "throttled\n"
+        "root sync:        absorb\n"
         "degraded:         no\n"
         "dirty:            300 (1.2 MiB)\n"
         "commit seq:       42\n"
@@ -422,4 +465,129 @@ TEST_CASE("the stats table names the unattributed entry") {
   const auto report = nvflush::build_stats_report({sample_device("d0", 0)}, records, lookup);
   CHECK_THAT(nvflush::stats_table(report), Catch::Contains("\nd0      (unattributed)  "));
   CHECK(nvflush::stats_json(report)["devices"][0]["cgroups"][0]["path"].is_null());
+}
+
+namespace {
+
+nvflush::PolicyInfo policy(std::string dev, std::string path, std::uint64_t id) {
+  return nvflush::PolicyInfo{.dev_name = std::move(dev),
+                             .cgroup_path = std::move(path),
+                             .cgroup_id = id,
+                             .mode = NVFLUSH_MODE_SYNC_ONLY,
+                             .max_dirty = 1ULL << 30,
+                             .on_full = NVFLUSH_ON_FULL_BYPASS,
+                             .weight = 1000,
+                             .stale = false,
+                             .dirty_bytes = 1536};
+}
+
+}  // namespace
+
+TEST_CASE("policy JSON has the documented shape and exact numbers") {
+  nvflush::PolicyInfo p = policy("d0", "/tenant-a/job1", kMax);
+  p.dirty_bytes = kMax - 1;
+  const Json json = nvflush::policy_json(p);
+  CHECK(json.dump() ==
+        R"({"dev_name":"d0","cgroup_path":"/tenant-a/job1","cgroup_id":18446744073709551615,)"
+        R"("mode":"sync-only","max_dirty":1073741824,"on_full":"bypass","weight":1000,)"
+        R"("stale":false,"dirty_bytes":18446744073709551614})");
+  p.mode = 9;
+  p.on_full = 8;
+  p.stale = true;
+  const Json odd = nvflush::policy_json(p);
+  CHECK(odd["mode"] == "9");
+  CHECK(odd["on_full"] == "8");
+  CHECK(odd["stale"] == true);
+  CHECK(nvflush::json_text(nvflush::policy_list_json({p})) ==
+        nvflush::json_text(Json{{"policies", Json::array({odd})}}));
+}
+
+TEST_CASE("the policy table") {
+  nvflush::PolicyInfo uncapped = policy("d0", "/", 1);
+  uncapped.max_dirty = 0;
+  uncapped.mode = NVFLUSH_MODE_BYPASS;
+  uncapped.on_full = NVFLUSH_ON_FULL_THROTTLE;
+  uncapped.weight = 1;
+  uncapped.dirty_bytes = 0;
+  nvflush::PolicyInfo stale = policy("d0", "/old", 123456);
+  stale.stale = true;
+  const std::string expected =
+      "DEVICE  CGROUP      ID  MODE       MAX-DIRTY  ON-FULL   WEIGHT    DIRTY\n"
+      "d0      /            1  bypass             -  throttle       1      0 B\n"
+      "d0      /old    123456  sync-only    1.0 GiB  bypass      1000  1.5 KiB  stale\n";
+  CHECK(nvflush::policy_table({uncapped, stale}) == expected);
+  CHECK(nvflush::policy_table({}) == "no policies\n");
+}
+
+TEST_CASE("policy show prints key: value lines") {
+  nvflush::PolicyInfo p = policy("d0", "/tenant-a", 4242);
+  CHECK(nvflush::policy_details(p) ==
+        "device:    d0\n"
+        "cgroup:    /tenant-a\n"
+        "cgroup id: 4242\n"
+        "mode:      sync-only\n"
+        "max dirty: 1.0 GiB (1073741824 bytes)\n"
+        "on full:   bypass\n"
+        "weight:    1000\n"
+        "dirty:     1.5 KiB (1536 bytes)\n"
+        "stale:     no\n");
+  p.max_dirty = 0;
+  p.stale = true;
+  const std::string details = nvflush::policy_details(p);
+  CHECK_THAT(details, Catch::Contains("max dirty: none\n"));
+  CHECK_THAT(details, Catch::Contains("stale:     yes (the cgroup was removed)\n"));
+}
+
+TEST_CASE("policy set reports the settings it sent") {
+  CHECK(nvflush::policy_set_done({.dev_name = "d0",
+                                  .cgroup_path = "/a",
+                                  .mode = nvflush::DevMode::kSyncOnly,
+                                  .max_dirty = 0,
+                                  .on_full = nvflush::OnFull::kThrottle,
+                                  .weight = 7}) ==
+        "d0 /a: mode sync-only, max dirty none, on full throttle, weight 7\n");
+  CHECK(nvflush::policy_set_done({.dev_name = "d1", .cgroup_path = "/", .weight = 300}) ==
+        "d1 /: weight 300\n");
+}
+
+TEST_CASE("dev JSON and show carry root-sync; dev set reports it") {
+  DevInfo dev = sample_device("d0", 0);
+  dev.root_sync = NVFLUSH_ROOT_SYNC_FOLLOW;
+  dev.mode = NVFLUSH_MODE_SYNC_ONLY;
+  const Json json = nvflush::dev_json(dev);
+  CHECK(json["root_sync"] == "follow");
+  CHECK(json["mode"] == "sync-only");
+  CHECK_THAT(nvflush::dev_details(dev), Catch::Contains("\nroot sync:        follow\n"));
+  CHECK_THAT(nvflush::dev_details(dev), Catch::Contains("\nmode:             sync-only\n"));
+  CHECK(nvflush::dev_set_done({.name = "d0", .root_sync = nvflush::RootSync::kFollow}) ==
+        "d0: root sync follow\n");
+}
+
+TEST_CASE("stats JSON carries the policy counters in rows and totals") {
+  const std::vector<StatsRecord> records{
+      {.dev_name = "d0",
+       .cgroup_id = 1,
+       .counters = {.absorbed_writes = 1, .dirty_bytes = kMax - 5, .quota_throttle_usec = 10}},
+      {.dev_name = "d0",
+       .cgroup_id = 9,
+       .counters = {.absorbed_writes = 2, .dirty_bytes = 5, .quota_bypasses = 3}},
+  };
+  const Json json =
+      nvflush::stats_json(nvflush::build_stats_report({sample_device("d0", 0)}, records, lookup));
+  const Json reparsed = Json::parse(nvflush::json_text(json));
+  const Json& totals = reparsed["devices"][0]["totals"];
+  CHECK(totals["absorbed_writes"] == 3);
+  CHECK(totals["dirty_bytes"].get<std::uint64_t>() == kMax);
+  CHECK(totals["quota_throttle_usec"] == 10);
+  CHECK(totals["quota_bypasses"] == 3);
+  const Json& row = reparsed["devices"][0]["cgroups"][1];
+  CHECK(row["path"] == "/a/b");
+  for (const char* key : {"absorbed_writes", "absorbed_bytes", "bypassed_writes", "bypassed_bytes",
+                          "write_hits", "read_hits", "read_misses", "dirty_bytes", "destaged_bytes",
+                          "quota_throttles", "quota_throttle_usec", "quota_bypasses"}) {
+    INFO(key);
+    CHECK(row.contains(key));
+    CHECK(totals.contains(key));
+  }
+  CHECK(row["quota_bypasses"] == 3);
 }

@@ -73,7 +73,8 @@ inline DevInfo sample_device(const std::string& name, std::uint32_t index) {
                  .destage_throttle_usec = 12'500,
                  .high_watermark = 50,
                  .low_watermark = 25,
-                 .destage_rate = 64ULL << 20};
+                 .destage_rate = 64ULL << 20,
+                 .root_sync = NVFLUSH_ROOT_SYNC_ABSORB};
 }
 
 // The inode number of a file, which for a cgroup directory is its id.
