@@ -37,6 +37,7 @@ missing() {
 	done
 }
 
+mkdir -p build	# the install log goes there, on a fresh clone too
 need=$(missing "${pkgs[@]}")
 if [ -n "$need" ] || [ ! -e /var/lib/apt/lists/lock ]; then
 	apt-get update -qq
@@ -64,7 +65,6 @@ if [ -n "$need" ]; then
 		exit 1
 	}
 fi
-mkdir -p build
 echo "$want" >"$stamp"
 
 scripts/kernels.sh
