@@ -881,6 +881,8 @@ void nvf_tier_exit(struct nvf_dev *dev)
 		return;
 	nvf_destage_stop(dev);
 	nvf_tier_commit(dev);
+	pr_info("%s: %llu dirty blocks stay committed in NVM\n", dev->name,
+		nvf_tier_dirty(dev));
 	sbitmap_queue_free(&t->free);
 	percpu_counter_destroy(&t->dirty);
 	cleanup_srcu_struct(&t->srcu);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # VM test suite, run inside the guest by tests/vm/run.sh (cwd = repository).
-# Environment: NVF_KVER (kernel version), NVF_CTL (nvflushctl binary).
+# Environment: NVF_KVER (kernel version), NVF_CTL (nvflushctl binary),
+# NVF_TESTS (optional, comma-separated name prefixes such as "t10,t30,t60":
+# run only those suites; later suites depend on t10 loading the module).
 # Devices: /dev/pmem0 (256 MiB NVDIMM, converted to fsdax here),
 # /dev/pmem1 (small raw NVDIMM, no DAX), /dev/vda (origin), /dev/vdb (spare).
 set -uo pipefail
@@ -41,7 +43,17 @@ SPARE=/dev/vdb
 export PMEM RAWPMEM ORIGIN SPARE NVF_KO
 diag "NVM $PMEM (DAX), raw pmem $RAWPMEM, origin $ORIGIN, spare $SPARE"
 
+selected() {
+	local p
+	[ -z "${NVF_TESTS:-}" ] && return 0
+	for p in ${NVF_TESTS//,/ }; do
+		[[ ${1##*/} == "$p"* ]] && return 0
+	done
+	return 1
+}
+
 for t in tests/vm/t[0-9]*.sh; do
+	selected "$t" || continue
 	diag "--- ${t##*/}"
 	# shellcheck source=/dev/null
 	. "$t"

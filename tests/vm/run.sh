@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Run the VM test suite on one kernel and print its TAP output.
-# Usage: tests/vm/run.sh KERNEL    (6.1 | 6.12 | debug | a full version)
+# Usage: tests/vm/run.sh KERNEL [SUITE...]
+#   KERNEL: 6.1 | 6.12 | debug | a full version
+#   SUITE:  name prefixes of tests/vm/t*.sh to run (default: all), e.g.
+#           tests/vm/run.sh 6.1 t10 t30 t60
 # Writes build/vm/test-KERNEL/{guest.log,serial.log,summary}; summary holds
 # "PASSED FAILED". Exits non-zero if any test failed or the VM failed.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-name=${1:?usage: tests/vm/run.sh KERNEL}
+name=${1:?usage: tests/vm/run.sh KERNEL [SUITE...]}
+shift
+suites=$(
+	IFS=,
+	echo "$*"
+)
 ver=$(scripts/kernels.sh | awk -v n="$name" '$1 == n { print $2 }')
 [ -n "$ver" ] || ver=$name
 if [ ! -e "/boot/vmlinuz-$ver" ]; then
@@ -35,7 +43,7 @@ start=$(date +%s)
 scripts/vm/run.sh --kernel "$ver" --out "$out" --timeout 1200 \
 	--nvdimm "$img/nvm0.img:256M" --nvdimm "$img/nvm1.img:32M" \
 	--disk "$img/origin.img:256M" --disk "$img/spare.img:64M" \
-	--env NVF_KVER="$ver" --env NVF_CTL="$ctl" \
+	--env NVF_KVER="$ver" --env NVF_CTL="$ctl" --env NVF_TESTS="$suites" \
 	-- tests/vm/guest.sh
 vm_rc=$?
 echo "# VM suite on $ver took $(($(date +%s) - start)) s"
