@@ -16,6 +16,11 @@
  * NVF_PRESSURE_PCT of the way from the high watermark to full. Neither
  * applies while a writer waits for a free slot.
  *
+ * Order: each batch first takes the blocks of the highest destage rank
+ * among the policies holding blocks (their weight; writers waiting at a
+ * policy's cap rank above all, see policy.c), from the cursor on, then
+ * fills up with the others. Within a batch blocks go out sorted.
+ *
  * It also frees the slots that commits superseded, after an SRCU grace
  * period (no reader can still be copying them): a commit never waits for
  * one.
@@ -54,30 +59,53 @@ static int nvf_entry_cmp(const void *a, const void *b)
 	return x->block < y->block ? -1 : x->block > y->block;
 }
 
-/*
- * Pick committed blocks from the cursor on, and copy their data out of the
- * NVM while no commit can free their slots.
- */
-static void nvf_destage_collect(struct nvf_dev *dev,
-				struct nvf_destage_batch *b)
+/* Which blocks a pass of the collection takes, by destage rank. */
+struct nvf_destage_pass {
+	u32 top;		/* the rank served first */
+	bool top_only;		/* this pass: rank >= top, else rank < top */
+	bool ranked;		/* policies exist: look ranks up */
+	u64 from, to;		/* block range */
+};
+
+static bool nvf_destage_wants(struct nvf_dev *dev,
+			      const struct nvf_destage_pass *p, u64 slot)
 {
-	const unsigned int per_shard = NVF_DESTAGE_BATCH / NVF_INDEX_SHARDS;
+	u32 rank;
+
+	if (!p->ranked)
+		return p->top_only;
+	rank = nvf_policy_weight(dev, READ_ONCE(dev->tier.slots[slot].pol));
+	return (rank >= p->top) == p->top_only;
+}
+
+/*
+ * One pass over the index: add committed blocks in [from, to] that the
+ * pass wants, at most an equal share of the room left per shard, copying
+ * their data out of the NVM while no commit can free their slots.
+ */
+static void nvf_destage_scan(struct nvf_dev *dev, struct nvf_destage_batch *b,
+			     const struct nvf_destage_pass *p)
+{
+	const unsigned int per_shard =
+		max_t(unsigned int, (NVF_DESTAGE_BATCH - b->n) / NVF_INDEX_SHARDS, 1);
 	struct nvf_tier *t = &dev->tier;
 	u64 commit = READ_ONCE(dev->commit_seq);
 	unsigned long block;
-	unsigned int i, taken, n = 0;
+	unsigned int i, taken;
 	void *e;
 	int idx;
 
 	idx = srcu_read_lock(&t->srcu);
-	for (i = 0; i < NVF_INDEX_SHARDS; i++) {
+	for (i = 0; i < NVF_INDEX_SHARDS && b->n < NVF_DESTAGE_BATCH; i++) {
 		taken = 0;
-		xa_for_each_start(&t->index[i], block, e, t->cursor) {
+		xa_for_each_range(&t->index[i], block, e, p->from, p->to) {
 			u64 slot = xa_to_value(e);
 			struct page *page;
 
 			if (READ_ONCE(t->slots[slot].seq) > commit)
 				continue;	/* not committed yet */
+			if (!nvf_destage_wants(dev, p, slot))
+				continue;
 			page = alloc_page(GFP_NOIO);
 			if (!page)
 				break;
@@ -88,17 +116,42 @@ static void nvf_destage_collect(struct nvf_dev *dev,
 				__free_page(page);
 				continue;	/* stays in NVM, stays readable */
 			}
-			b->e[n++] = (struct nvf_destage_entry){
+			b->e[b->n++] = (struct nvf_destage_entry){
 				.block = block, .slot = slot, .page = page };
-			if (++taken == per_shard)
+			if (++taken == per_shard || b->n == NVF_DESTAGE_BATCH)
 				break;
 		}
 	}
 	srcu_read_unlock(&t->srcu, idx);
-	b->n = n;
-	sort(b->e, n, sizeof(b->e[0]), nvf_entry_cmp, NULL);
-	/* continue after this batch, wrap around when nothing was found */
-	t->cursor = n ? b->e[n - 1].block + 1 : 0;
+}
+
+/*
+ * Pick a batch: the top rank first, from the cursor on and then wrapping
+ * around, then the other blocks the same way.
+ */
+static void nvf_destage_collect(struct nvf_dev *dev,
+				struct nvf_destage_batch *b)
+{
+	struct nvf_tier *t = &dev->tier;
+	struct nvf_destage_pass p = { .ranked = !xa_empty(&dev->policies) };
+	u64 cursor = t->cursor;
+	int pass;
+
+	p.top = p.ranked ? nvf_policy_top_weight(dev) : 0;
+	b->n = 0;
+	for (pass = 0; pass < 4 && b->n < NVF_DESTAGE_BATCH; pass++) {
+		p.top_only = pass < 2;
+		if (!p.ranked && !p.top_only)
+			break;
+		p.from = pass % 2 ? 0 : cursor;
+		p.to = pass % 2 ? (cursor ? cursor - 1 : 0) : ULONG_MAX;
+		if (pass % 2 && !cursor)
+			continue;	/* the first half covered everything */
+		nvf_destage_scan(dev, b, &p);
+	}
+	sort(b->e, b->n, sizeof(b->e[0]), nvf_entry_cmp, NULL);
+	/* continue after the highest block taken */
+	t->cursor = b->n ? b->e[b->n - 1].block + 1 : 0;
 }
 
 static void nvf_destage_endio(struct bio *bio)
@@ -213,8 +266,6 @@ static int nvf_destage_batch(struct nvf_dev *dev, struct nvf_destage_batch *b)
 	nvf_destage_reclaim(dev);
 	nvf_destage_collect(dev, b);
 	if (!b->n)
-		nvf_destage_collect(dev, b);	/* wrapped around */
-	if (!b->n)
 		return 0;
 	err = nvf_destage_write(dev, b);
 	/* pages were copies: the slots are untouched either way */
@@ -322,8 +373,14 @@ static int nvf_destage_thread(void *data)
 		}
 		nvf_destage_reclaim(dev);
 		if (READ_ONCE(t->draining) && !nvf_tier_dirty(dev)) {
+			struct nvf_event ev = {
+				.type = NVFLUSH_EVENT_TYPE_DRAINED,
+				.has_dirty = true,
+			};
+
 			WRITE_ONCE(t->draining, false);
 			wake_up_all(&t->drained);
+			nvf_event_send(dev, &ev, GFP_KERNEL);
 		}
 	}
 	return 0;

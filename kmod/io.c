@@ -13,6 +13,7 @@ struct nvf_io {
 	struct nvf_dev *dev;
 	struct bio *orig;
 	unsigned long start;	/* for the disk's I/O accounting */
+	struct nvf_lat lat;
 	struct bio clone;	/* must be last */
 };
 
@@ -42,6 +43,7 @@ static void nvf_clone_endio(struct bio *clone)
 		nvf_tier_error(dev, op_is_write(bio_op(bio)) ? "origin write" :
 			       "origin read", blk_status_to_errno(clone->bi_status));
 	bio_end_io_acct(bio, io->start);
+	nvf_lat_end(&io->lat);
 	bio_put(clone);
 	bio_endio(bio);
 	percpu_ref_put(&dev->inflight);
@@ -54,12 +56,14 @@ static void nvf_submit_bio(struct bio *bio)
 	struct nvf_io *io;
 
 	struct nvf_counters __percpu *c = nvf_stats_account(&dev->stats, bio);
+	struct nvf_lat lat;
 
 	if (unlikely(!percpu_ref_tryget_live(&dev->inflight))) {
 		bio_io_error(bio);
 		return;
 	}
-	if (nvf_tier_handle(dev, bio, c)) {
+	nvf_lat_start(&lat, c, bio);
+	if (nvf_tier_handle(dev, bio, &lat)) {
 		percpu_ref_put(&dev->inflight);
 		return;
 	}
@@ -77,6 +81,7 @@ static void nvf_submit_bio(struct bio *bio)
 	io->dev = dev;
 	io->orig = bio;
 	io->start = bio_start_io_acct(bio);
+	io->lat = lat;
 	clone->bi_end_io = nvf_clone_endio;
 	submit_bio_noacct(clone);
 }

@@ -54,8 +54,9 @@ static const struct nla_policy nvf_dev_name_policy[NVFLUSH_A_DEV_NAME + 1] = {
 	[NVFLUSH_A_DEV_NAME] = { .type = NLA_NUL_STRING },
 };
 
-static const struct nla_policy nvf_stats_get_policy[NVFLUSH_A_STATS_DEV_NAME + 1] = {
+static const struct nla_policy nvf_stats_get_policy[NVFLUSH_A_STATS_CGROUP_ID + 1] = {
 	[NVFLUSH_A_STATS_DEV_NAME] = { .type = NLA_NUL_STRING },
+	[NVFLUSH_A_STATS_CGROUP_ID] = { .type = NLA_U64 },
 };
 
 /* Names: 1..NVFLUSH_NAME_LEN-1 bytes of [A-Za-z0-9_.-]. */
@@ -294,6 +295,7 @@ static int nvf_op_set(struct nvf_dev *dev, struct genl_info *info)
 		WRITE_ONCE(dev->mode, nla_get_u32(mode_a));
 	if (root_a)
 		WRITE_ONCE(dev->root_sync, nla_get_u32(root_a));
+	nvf_event_policy(dev, 0, NULL, false);
 	return 0;
 }
 
@@ -399,6 +401,13 @@ static int nvf_fill_stats(struct sk_buff *skb, struct netlink_callback *cb,
 		if (nla_put_u64_64bit(skb, attrs[i], vals[i],
 				      NVFLUSH_A_STATS_PAD))
 			goto cancel;
+	if (nla_put_64bit(skb, NVFLUSH_A_STATS_WRITE_LATENCY,
+			  sizeof(c->write_lat), c->write_lat,
+			  NVFLUSH_A_STATS_PAD) ||
+	    nla_put_64bit(skb, NVFLUSH_A_STATS_FLUSH_LATENCY,
+			  sizeof(c->flush_lat), c->flush_lat,
+			  NVFLUSH_A_STATS_PAD))
+		goto cancel;
 	genlmsg_end(skb, hdr);
 	return 0;
 cancel:
@@ -412,29 +421,46 @@ static bool nvf_counters_zero(const struct nvf_counters *c)
 }
 
 static int nvf_dump_dev_stats(struct sk_buff *skb, struct netlink_callback *cb,
-			      struct nvf_dev *dev)
+			      struct nvf_dev *dev, const struct nlattr *cgroup)
 {
-	struct nvf_counters sum;
+	struct nvf_counters *sum;
 	u64 id = cb->args[1];
-	int err;
+	int err = 0;
 
-	while (nvf_stats_read(&dev->stats, &id, &sum)) {
+	/* with the histograms, too large for the stack */
+	sum = kmalloc(sizeof(*sum), GFP_KERNEL);
+	if (!sum)
+		return -ENOMEM;
+	if (cgroup) {
+		/* one cgroup: dumped once, nothing if it did no I/O here */
+		id = nla_get_u64(cgroup);
+		if (!cb->args[1] && nvf_stats_read(&dev->stats, &id, sum) &&
+		    id == nla_get_u64(cgroup))
+			err = nvf_fill_stats(skb, cb, dev, id, sum);
+		if (!err)
+			cb->args[1] = 1;
+		kfree(sum);
+		return err;
+	}
+	while (nvf_stats_read(&dev->stats, &id, sum)) {
 		/* the fallback entry is listed only once it was needed */
-		if (id != NVF_UNATTRIBUTED_ID || !nvf_counters_zero(&sum)) {
-			err = nvf_fill_stats(skb, cb, dev, id, &sum);
+		if (id != NVF_UNATTRIBUTED_ID || !nvf_counters_zero(sum)) {
+			err = nvf_fill_stats(skb, cb, dev, id, sum);
 			if (err)
-				return err;
+				break;
 		}
 		cb->args[1] = ++id;
 		if (!id)	/* wrapped: the last possible id was dumped */
 			break;
 	}
-	return 0;
+	kfree(sum);
+	return err;
 }
 
 static int nvf_dump_stats(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct nlattr *filter = nvf_dump_attrs(cb)[NVFLUSH_A_STATS_DEV_NAME];
+	struct nlattr *cgroup = nvf_dump_attrs(cb)[NVFLUSH_A_STATS_CGROUP_ID];
 	struct nvf_dev *dev;
 	int err = 0;
 
@@ -453,7 +479,7 @@ static int nvf_dump_stats(struct sk_buff *skb, struct netlink_callback *cb)
 			cb->args[0] = dev->index;
 			cb->args[1] = 0;
 		}
-		err = nvf_dump_dev_stats(skb, cb, dev);
+		err = nvf_dump_dev_stats(skb, cb, dev, cgroup);
 		if (err)
 			break;
 		cb->args[0] = dev->index + 1;
@@ -530,6 +556,10 @@ static const struct genl_ops nvf_ops[] = {
 	},
 };
 
+static const struct genl_multicast_group nvf_mcgrps[] = {
+	[NVF_MCGRP_EVENTS] = { .name = NVFLUSH_MCGRP_EVENTS },
+};
+
 struct genl_family nvf_family __ro_after_init = {
 	.name = NVFLUSH_FAMILY_NAME,
 	.version = NVFLUSH_FAMILY_VERSION,
@@ -537,6 +567,8 @@ struct genl_family nvf_family __ro_after_init = {
 	.parallel_ops = true,
 	.ops = nvf_ops,
 	.n_ops = ARRAY_SIZE(nvf_ops),
+	.mcgrps = nvf_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(nvf_mcgrps),
 	.resv_start_op = NVFLUSH_CMD_DEV_DRAIN + 1,
 };
 

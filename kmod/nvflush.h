@@ -87,7 +87,33 @@ struct nvf_counters {
 	u64 quota_throttles;	/* writes that waited at the cap */
 	u64 quota_throttle_ns;
 	u64 quota_bypasses;	/* writes bypassed at the cap */
+	u64 write_lat[NVFLUSH_LAT_BUCKETS];	/* completion latency, log2 us */
+	u64 flush_lat[NVFLUSH_LAT_BUCKETS];
 };
+
+/* What a latency measurement of one bio records (struct nvf_lat.kind). */
+#define NVF_LAT_WRITE	1u	/* a write carrying data */
+#define NVF_LAT_FLUSH	2u	/* a bio carrying REQ_PREFLUSH */
+
+/* Completion latency measurement of one bio. */
+struct nvf_lat {
+	struct nvf_counters __percpu *c;	/* its cgroup's counters */
+	u64 start;				/* ktime_get_ns() at entry */
+	unsigned int kind;			/* NVF_LAT_*, 0: not measured */
+};
+
+/**
+ * nvf_lat_bucket() - histogram bucket of a latency
+ * @ns: the latency in nanoseconds
+ *
+ * Return: 0 below 1 us, i for [2^(i-1), 2^i) us, the last bucket above.
+ */
+static inline unsigned int nvf_lat_bucket(u64 ns)
+{
+	unsigned int b = fls64(div_u64(ns, NSEC_PER_USEC));
+
+	return min_t(unsigned int, b, NVFLUSH_LAT_BUCKETS - 1);
+}
 
 struct nvf_stats {
 	struct xarray cgroups;	/* cgroup id -> struct nvf_cgroup_stats */
@@ -100,11 +126,15 @@ nvf_stats_account(struct nvf_stats *st, struct bio *bio);
 struct nvf_counters __percpu *nvf_stats_of(struct nvf_stats *st, u64 id);
 u64 nvf_bio_cgroup_id(struct bio *bio);
 int nvf_stats_read(struct nvf_stats *st, u64 *id, struct nvf_counters *sum);
+void nvf_lat_start(struct nvf_lat *lat, struct nvf_counters __percpu *c,
+		   const struct bio *bio);
+void nvf_lat_end(const struct nvf_lat *lat);
 
 /* ---- policy.c: per-cgroup policies ---- */
 
 #define NVF_MAX_POLICIES	65536	/* per device */
 #define NVF_DEFAULT_WEIGHT	100
+#define NVF_URGENT_WEIGHT	1001	/* above every weight: writers wait */
 
 /* What the policy of a write's cgroup says about it. */
 struct nvf_decision {
@@ -148,6 +178,9 @@ int nvf_policy_del(struct nvf_dev *dev, u64 id, struct netlink_ext_ack *extack);
 int nvf_policy_lookup_path(const char *path, u64 *id);
 int nvf_policy_read(struct nvf_dev *dev, u64 *id, struct nvf_policy_info *out);
 u32 nvf_policy_weight(struct nvf_dev *dev, u64 pol);
+void nvf_policy_quota_event(struct nvf_dev *dev, const struct nvf_decision *d);
+void nvf_policy_waiting(struct nvf_dev *dev, u64 pol, int n);
+u32 nvf_policy_top_weight(struct nvf_dev *dev);
 
 /* ---- device.c: device lifecycle ---- */
 
@@ -211,6 +244,31 @@ extern struct genl_family nvf_family;
 
 int nvf_netlink_init(void);
 void nvf_netlink_exit(void);
+
+/* ---- events.c: the events multicast group ---- */
+
+enum nvf_mcgrp {
+	NVF_MCGRP_EVENTS,
+};
+
+/* An event; zero/NULL members are not sent. */
+struct nvf_event {
+	u32 type;		/* enum nvflush_event_type */
+	u64 cgroup_id;
+	const char *cgroup_path;
+	const char *reason;	/* with error */
+	u32 error;
+	bool has_dirty;		/* dirty_bytes is sent */
+	u64 dirty_bytes;
+	u64 max_dirty;		/* quota-hit: with on_full */
+	u32 on_full;
+	bool removed;
+};
+
+void nvf_event_send(struct nvf_dev *dev, const struct nvf_event *ev, gfp_t gfp);
+void nvf_event_policy(struct nvf_dev *dev, u64 cgid, const char *path,
+		      bool removed);
+bool nvf_event_ratelimit(unsigned long *stamp);
 
 /* ---- nlpolicy.c: the policy operations of the family ---- */
 

@@ -13,6 +13,10 @@
  *
  * A policy whose cgroup was removed matches no I/O any more (cgroup ids
  * are never reused); it is reported as stale until it is deleted.
+ *
+ * Destage order: the destager takes the blocks of the highest weight
+ * first. A policy with writers waiting at its cap ranks above every
+ * weight, so that throttled writers wait for their own blocks only.
  */
 #include <linux/blk-cgroup.h>
 #include <linux/cgroup.h>
@@ -28,8 +32,16 @@ struct nvf_policy {
 	u64 max_dirty;		/* bytes, 0: no cap */
 	u32 weight;
 	atomic64_t dirty;	/* blocks absorbed under this policy, held */
+	atomic_t waiters;	/* writers waiting at the cap */
+	unsigned long event_stamp;	/* jiffies of the last quota-hit */
 	struct rcu_head rcu;
 };
+
+/* Rank of a policy's blocks in the destage order. */
+static u32 nvf_policy_rank(struct nvf_policy *p)
+{
+	return atomic_read(&p->waiters) ? NVF_URGENT_WEIGHT : READ_ONCE(p->weight);
+}
 
 /**
  * nvf_policies_init() - set up the policies of a device
@@ -226,6 +238,7 @@ int nvf_policy_set(struct nvf_dev *dev, const struct nvf_policy_args *a,
 	if (p) {
 		nvf_policy_apply(p, a);
 		wake_up_all(&dev->quota_wait);	/* a cap may have grown */
+		nvf_event_policy(dev, id, p->path, false);
 		return 0;
 	}
 	if (!a->mode) {
@@ -255,6 +268,7 @@ int nvf_policy_set(struct nvf_dev *dev, const struct nvf_policy_args *a,
 		return err;
 	}
 	dev->nr_policies++;
+	nvf_event_policy(dev, id, p->path, false);
 	return 0;
 }
 
@@ -280,6 +294,7 @@ int nvf_policy_del(struct nvf_dev *dev, u64 id, struct netlink_ext_ack *extack)
 		return -ENOENT;
 	}
 	dev->nr_policies--;
+	nvf_event_policy(dev, id, p->path, true);
 	call_rcu(&p->rcu, nvf_policy_free_rcu);
 	wake_up_all(&dev->quota_wait);
 	return 0;
@@ -358,7 +373,83 @@ u32 nvf_policy_weight(struct nvf_dev *dev, u64 pol)
 	rcu_read_lock();
 	p = xa_load(&dev->policies, pol);
 	if (p)
-		w = READ_ONCE(p->weight);
+		w = nvf_policy_rank(p);
 	rcu_read_unlock();
 	return w;
+}
+
+/**
+ * nvf_policy_top_weight() - the rank the destager serves first
+ * @dev: the device
+ *
+ * Context: the destager; walks every policy (at most NVF_MAX_POLICIES).
+ * Return: the highest rank among policies holding blocks, and the default
+ * weight if blocks are held outside every policy.
+ */
+u32 nvf_policy_top_weight(struct nvf_dev *dev)
+{
+	s64 unpoliced = nvf_tier_dirty(dev);
+	struct nvf_policy *p;
+	unsigned long id;
+	u32 top = 0;
+	s64 held;
+
+	if (xa_empty(&dev->policies))
+		return NVF_DEFAULT_WEIGHT;
+	rcu_read_lock();
+	xa_for_each(&dev->policies, id, p) {
+		held = atomic64_read(&p->dirty);
+		if (held <= 0)
+			continue;
+		unpoliced -= held;
+		top = max(top, nvf_policy_rank(p));
+	}
+	rcu_read_unlock();
+	if (unpoliced > 0)
+		top = max_t(u32, top, NVF_DEFAULT_WEIGHT);
+	return top;
+}
+
+/**
+ * nvf_policy_waiting() - count writers waiting at a policy's cap
+ * @dev: the device
+ * @pol: the policy's cgroup id
+ * @n: +1 when a writer starts waiting, -1 when it stops
+ */
+void nvf_policy_waiting(struct nvf_dev *dev, u64 pol, int n)
+{
+	struct nvf_policy *p;
+
+	rcu_read_lock();
+	p = xa_load(&dev->policies, pol);
+	if (p)
+		atomic_add(n, &p->waiters);
+	rcu_read_unlock();
+}
+
+/**
+ * nvf_policy_quota_event() - report that a write reached its policy's cap
+ * @dev: the device
+ * @d: the write's decision
+ *
+ * Context: the I/O path. At most one event per policy per second.
+ */
+void nvf_policy_quota_event(struct nvf_dev *dev, const struct nvf_decision *d)
+{
+	struct nvf_event ev = { .type = NVFLUSH_EVENT_TYPE_QUOTA_HIT };
+	struct nvf_policy *p;
+
+	rcu_read_lock();
+	p = xa_load(&dev->policies, d->pol);
+	if (p && nvf_event_ratelimit(&p->event_stamp)) {
+		ev.cgroup_id = p->cgid;
+		ev.cgroup_path = p->path;
+		ev.has_dirty = true;
+		ev.dirty_bytes = max_t(s64, atomic64_read(&p->dirty), 0) *
+				 NVF_BLOCK_SIZE;
+		ev.max_dirty = READ_ONCE(p->max_dirty);
+		ev.on_full = d->on_full;
+		nvf_event_send(dev, &ev, GFP_NOWAIT | __GFP_NOWARN);
+	}
+	rcu_read_unlock();
 }

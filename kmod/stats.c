@@ -7,6 +7,9 @@
  * additions; only the first bio of a cgroup takes the xarray's lock to
  * insert its entry. Entries live until the device is destroyed, so
  * counters of a removed cgroup stay readable under its id.
+ *
+ * Latency histograms count write and flush completions per cgroup in log2
+ * microsecond buckets, from the bio's entry into the device to its end.
  */
 #include <linux/blk-cgroup.h>
 #include <linux/cgroup.h>
@@ -189,4 +192,41 @@ int nvf_stats_read(struct nvf_stats *st, u64 *id, struct nvf_counters *sum)
 	}
 	*id = index;
 	return 1;
+}
+
+/**
+ * nvf_lat_start() - start measuring the completion latency of a bio
+ * @lat: the measurement, carried to where the bio completes
+ * @c: the per-CPU counters of the bio's cgroup
+ * @bio: a bio entering the device
+ */
+void nvf_lat_start(struct nvf_lat *lat, struct nvf_counters __percpu *c,
+		   const struct bio *bio)
+{
+	lat->c = c;
+	lat->kind = 0;
+	if (bio_op(bio) == REQ_OP_WRITE && bio_sectors(bio))
+		lat->kind |= NVF_LAT_WRITE;
+	if (bio->bi_opf & REQ_PREFLUSH)
+		lat->kind |= NVF_LAT_FLUSH;
+	lat->start = lat->kind ? ktime_get_ns() : 0;
+}
+
+/**
+ * nvf_lat_end() - record the latency of a bio about to complete
+ * @lat: its measurement
+ *
+ * Context: any (completion context included).
+ */
+void nvf_lat_end(const struct nvf_lat *lat)
+{
+	unsigned int b;
+
+	if (!lat->kind)
+		return;
+	b = nvf_lat_bucket(ktime_get_ns() - lat->start);
+	if (lat->kind & NVF_LAT_WRITE)
+		this_cpu_inc(lat->c->write_lat[b]);
+	if (lat->kind & NVF_LAT_FLUSH)
+		this_cpu_inc(lat->c->flush_lat[b]);
 }

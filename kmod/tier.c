@@ -214,9 +214,26 @@ int nvf_tier_set_watermarks(struct nvf_dev *dev, u32 high_pct, u32 low_pct)
  */
 void nvf_tier_error(struct nvf_dev *dev, const char *what, int err)
 {
-	if (!test_and_set_bit(0, &dev->tier.error))
-		pr_err("%s: degraded: %s failed (error %d)\n", dev->name, what,
-		       err);
+	struct nvf_tier *t = &dev->tier;
+
+	if (test_and_set_bit(0, &t->error))
+		return;
+	pr_err("%s: degraded: %s failed (error %d)\n", dev->name, what, err);
+	t->error_what = what;
+	t->error_errno = -err;
+	schedule_work(&t->error_work);	/* the event; we may be in IRQ */
+}
+
+static void nvf_error_work(struct work_struct *work)
+{
+	struct nvf_tier *t = container_of(work, struct nvf_tier, error_work);
+	struct nvf_event ev = {
+		.type = NVFLUSH_EVENT_TYPE_DEGRADED,
+		.reason = t->error_what,
+		.error = t->error_errno,
+	};
+
+	nvf_event_send(container_of(t, struct nvf_dev, tier), &ev, GFP_KERNEL);
 }
 
 /**
@@ -248,6 +265,15 @@ static long nvf_slot_wait(struct nvf_dev *dev)
 
 	atomic_inc(&t->slot_waiters);
 	nvf_destage_kick(dev);
+	if (nvf_event_ratelimit(&t->full_stamp)) {
+		struct nvf_event ev = {
+			.type = NVFLUSH_EVENT_TYPE_NVM_FULL,
+			.has_dirty = true,
+			.dirty_bytes = nvf_tier_dirty(dev) * NVF_BLOCK_SIZE,
+		};
+
+		nvf_event_send(dev, &ev, GFP_NOIO);
+	}
 	wait_event(t->slot_wait, (slot = nvf_slot_take(t)) >= 0);
 	atomic_dec(&t->slot_waiters);
 	this_cpu_add(t->pc->slot_wait_ns, ktime_get_ns() - start);
@@ -398,6 +424,7 @@ static bool nvf_write_absorbs(struct nvf_dev *dev, struct bio *bio,
 	if (d->absorb && d->on_full == NVFLUSH_ON_FULL_BYPASS &&
 	    nvf_policy_over(dev, d, bio_sectors(bio) / NVF_BLOCK_SECTORS)) {
 		this_cpu_inc(c->quota_bypasses);
+		nvf_policy_quota_event(dev, d);
 		d->absorb = false;
 	}
 	return d->absorb || nvf_any_in_nvm(dev, bio);
@@ -414,19 +441,23 @@ static void nvf_quota_throttle(struct nvf_dev *dev,
 	if (!nvf_policy_over(dev, d, n))
 		return;
 	start = ktime_get_ns();
+	nvf_policy_quota_event(dev, d);
+	nvf_policy_waiting(dev, d->pol, 1);	/* its blocks destage first */
 	atomic_inc(&t->quota_waiters);
 	nvf_destage_kick(dev);
 	wait_event(dev->quota_wait, !nvf_policy_over(dev, d, n));
 	atomic_dec(&t->quota_waiters);
+	nvf_policy_waiting(dev, d->pol, -1);
 	this_cpu_inc(c->quota_throttles);
 	this_cpu_add(c->quota_throttle_ns, ktime_get_ns() - start);
 }
 
 /* Absorb a write; @commit: make it and every completed write durable. */
 static void nvf_tier_write(struct nvf_dev *dev, struct bio *bio,
-			   struct nvf_counters __percpu *c,
+			   const struct nvf_lat *lat,
 			   const struct nvf_decision *d, bool commit)
 {
+	struct nvf_counters __percpu *c = lat->c;
 	u64 block = bio->bi_iter.bi_sector / NVF_BLOCK_SECTORS;
 	u64 n = bio->bi_iter.bi_size / NVF_BLOCK_SIZE, i;
 	u64 cgroup = nvf_bio_cgroup_id(bio);
@@ -451,6 +482,7 @@ static void nvf_tier_write(struct nvf_dev *dev, struct bio *bio,
 	}
 	if (percpu_counter_read_positive(&t->dirty) >= t->high_wm)
 		nvf_destage_kick(dev);
+	nvf_lat_end(lat);
 	bio_endio(bio);
 }
 
@@ -527,28 +559,35 @@ static int nvf_flush_origin_if_dirty(struct nvf_dev *dev)
 	return err;
 }
 
+/* An absorbed write with a flush waiting for the origin's flush. */
+struct nvf_deferred {
+	struct list_head node;
+	struct bio *bio;
+	struct nvf_lat lat;
+};
+
 /* Absorbed writes with a flush while the origin needs one (see below). */
 static void nvf_deferred_work(struct work_struct *work)
 {
 	struct nvf_tier *t = container_of(work, struct nvf_tier, deferred_work);
 	struct nvf_dev *dev = container_of(t, struct nvf_dev, tier);
-	struct bio_list list;
-	struct bio *bio;
+	struct nvf_deferred *w, *tmp;
+	LIST_HEAD(list);
 
 	spin_lock_irq(&t->deferred_lock);
-	list = t->deferred;
-	bio_list_init(&t->deferred);
+	list_splice_init(&t->deferred, &list);
 	spin_unlock_irq(&t->deferred_lock);
-	while ((bio = bio_list_pop(&list))) {
-		struct nvf_counters __percpu *c =
-			nvf_stats_of(&dev->stats, nvf_bio_cgroup_id(bio));
+	list_for_each_entry_safe(w, tmp, &list, node) {
 		struct nvf_decision d;
 
-		nvf_policy_resolve(dev, bio, &d);
-		if (nvf_flush_origin_if_dirty(dev))
-			bio_io_error(bio);
-		else
-			nvf_tier_write(dev, bio, c, &d, true);
+		nvf_policy_resolve(dev, w->bio, &d);
+		if (nvf_flush_origin_if_dirty(dev)) {
+			nvf_lat_end(&w->lat);
+			bio_io_error(w->bio);
+		} else {
+			nvf_tier_write(dev, w->bio, &w->lat, &d, true);
+		}
+		mempool_free(w, t->deferred_pool);
 		percpu_ref_put(&dev->inflight);
 	}
 }
@@ -560,19 +599,24 @@ static void nvf_deferred_work(struct work_struct *work)
  * from a worker (rare: only after bypassed writes).
  */
 static void nvf_flush_absorbed(struct nvf_dev *dev, struct bio *bio,
-			       struct nvf_counters __percpu *c,
+			       const struct nvf_lat *lat,
 			       const struct nvf_decision *d)
 {
 	struct nvf_tier *t = &dev->tier;
+	struct nvf_deferred *w;
 
 	if (!atomic_read(&t->origin_dirty)) {
 		this_cpu_add(t->pc->origin_flushes_avoided, 1);
-		nvf_tier_write(dev, bio, c, d, true);
+		nvf_tier_write(dev, bio, lat, d, true);
 		return;
 	}
+	/* a mempool allocation with GFP_NOIO waits, it does not fail */
+	w = mempool_alloc(t->deferred_pool, GFP_NOIO);
+	w->bio = bio;
+	w->lat = *lat;
 	percpu_ref_get(&dev->inflight);
 	spin_lock_irq(&t->deferred_lock);
-	bio_list_add(&t->deferred, bio);
+	list_add_tail(&w->node, &t->deferred);
 	spin_unlock_irq(&t->deferred_lock);
 	queue_work(t->deferred_wq, &t->deferred_work);
 }
@@ -582,11 +626,13 @@ static void nvf_flush_absorbed(struct nvf_dev *dev, struct bio *bio,
  * first; the origin is flushed by the clone only if it needs it.
  * Return: true if the bio was completed here.
  */
-static bool nvf_flush_passed(struct nvf_dev *dev, struct bio *bio)
+static bool nvf_flush_passed(struct nvf_dev *dev, struct bio *bio,
+			     const struct nvf_lat *lat)
 {
 	struct nvf_tier *t = &dev->tier;
 
 	if (nvf_tier_commit(dev)) {
+		nvf_lat_end(lat);
 		bio_io_error(bio);
 		return true;
 	}
@@ -598,6 +644,7 @@ static bool nvf_flush_passed(struct nvf_dev *dev, struct bio *bio)
 	this_cpu_add(t->pc->origin_flushes_avoided, 1);
 	bio->bi_opf &= ~REQ_PREFLUSH;
 	if (!bio_sectors(bio)) {
+		nvf_lat_end(lat);
 		bio_endio(bio);
 		return true;
 	}
@@ -608,15 +655,16 @@ static bool nvf_flush_passed(struct nvf_dev *dev, struct bio *bio)
  * nvf_tier_handle() - handle a bio through the NVM tier
  * @dev: the device
  * @bio: a bio entering the device (already counted)
- * @c: the per-CPU counters of the bio's cgroup
+ * @lat: its latency measurement, with the per-CPU counters of its cgroup
  *
  * Return: true if the bio was handled (and will complete), false if the
  * caller passes it through to the origin (after this function possibly
  * removed its REQ_PREFLUSH, not needed there).
  */
 bool nvf_tier_handle(struct nvf_dev *dev, struct bio *bio,
-		     struct nvf_counters __percpu *c)
+		     const struct nvf_lat *lat)
 {
+	struct nvf_counters __percpu *c = lat->c;
 	struct nvf_tier *t = &dev->tier;
 	unsigned long now = jiffies;
 	struct nvf_decision d;
@@ -641,14 +689,14 @@ bool nvf_tier_handle(struct nvf_dev *dev, struct bio *bio,
 	if (bio->bi_opf & REQ_PREFLUSH) {
 		this_cpu_add(t->pc->flushes_absorbed, 1);
 		if (!absorb)
-			return nvf_flush_passed(dev, bio);
-		nvf_flush_absorbed(dev, bio, c, &d);
+			return nvf_flush_passed(dev, bio, lat);
+		nvf_flush_absorbed(dev, bio, lat, &d);
 		return true;
 	}
 	switch (bio_op(bio)) {
 	case REQ_OP_WRITE:
 		if (absorb) {
-			nvf_tier_write(dev, bio, c, &d, bio->bi_opf & REQ_FUA);
+			nvf_tier_write(dev, bio, lat, &d, bio->bi_opf & REQ_FUA);
 			return true;
 		}
 		return false;	/* origin_dirty is set when it completes */
@@ -795,6 +843,8 @@ static void nvf_tier_free(struct nvf_tier *t)
 	if (t->deferred_wq)
 		destroy_workqueue(t->deferred_wq);
 	t->deferred_wq = NULL;
+	mempool_destroy(t->deferred_pool);
+	t->deferred_pool = NULL;
 	free_percpu(t->pc);
 	t->pc = NULL;
 	free_percpu(t->writers);
@@ -826,14 +876,18 @@ int nvf_tier_init(struct nvf_dev *dev)
 	init_llist_head(&t->superseded[1]);
 	init_llist_head(&t->reclaim);
 	spin_lock_init(&t->deferred_lock);
-	bio_list_init(&t->deferred);
+	INIT_LIST_HEAD(&t->deferred);
 	INIT_WORK(&t->deferred_work, nvf_deferred_work);
+	INIT_WORK(&t->error_work, nvf_error_work);
 	t->slots = kvcalloc(t->nr_slots, sizeof(*t->slots), GFP_KERNEL);
 	t->writers = alloc_percpu(struct nvf_writers);
 	t->pc = alloc_percpu(struct nvf_tier_counters);
 	t->deferred_wq = alloc_workqueue("nvflush-%s", WQ_MEM_RECLAIM, 1,
 					 dev->name);
-	if (!t->slots || !t->writers || !t->pc || !t->deferred_wq) {
+	t->deferred_pool = mempool_create_kmalloc_pool(NVF_DEFERRED_MIN,
+						       sizeof(struct nvf_deferred));
+	if (!t->slots || !t->writers || !t->pc || !t->deferred_wq ||
+	    !t->deferred_pool) {
 		err = -ENOMEM;
 		goto out_slots;
 	}
@@ -881,6 +935,7 @@ void nvf_tier_exit(struct nvf_dev *dev)
 		return;
 	nvf_destage_stop(dev);
 	nvf_tier_commit(dev);
+	cancel_work_sync(&t->error_work);
 	pr_info("%s: %llu dirty blocks stay committed in NVM\n", dev->name,
 		nvf_tier_dirty(dev));
 	sbitmap_queue_free(&t->free);

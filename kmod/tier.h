@@ -10,6 +10,7 @@
 #include <linux/bio.h>
 #include <linux/kthread.h>
 #include <linux/llist.h>
+#include <linux/mempool.h>
 #include <linux/percpu_counter.h>
 #include <linux/sbitmap.h>
 #include <linux/srcu.h>
@@ -21,8 +22,10 @@ struct nvf_dev;
 struct nvf_destage_batch;
 struct nvf_counters;
 struct nvf_decision;
+struct nvf_lat;
 
 #define NVF_INDEX_SHARDS	16
+#define NVF_DEFERRED_MIN	16	/* reserved deferred flush writes */
 
 /* DRAM state of one data slot. */
 struct nvf_slot {
@@ -81,11 +84,16 @@ struct nvf_tier {
 	struct mutex commit_lock;		/* one commit at a time */
 	/* absorbed flush writes waiting for an origin flush (rare) */
 	spinlock_t deferred_lock;		/* protects deferred */
-	struct bio_list deferred;
+	struct list_head deferred;		/* of struct nvf_deferred */
+	mempool_t *deferred_pool;
 	struct work_struct deferred_work;
 	struct workqueue_struct *deferred_wq;
 	atomic_t origin_dirty;			/* bypass writes since origin flush */
 	unsigned long error;			/* first error, sticky (bit 0) */
+	const char *error_what;			/* what failed first */
+	u32 error_errno;
+	struct work_struct error_work;		/* sends the degraded event */
+	unsigned long full_stamp;		/* last nvm-full event */
 	/* destager */
 	struct task_struct *destager;
 	struct nvf_destage_batch *batch;
@@ -104,7 +112,7 @@ struct nvf_tier {
 int nvf_tier_init(struct nvf_dev *dev);
 void nvf_tier_exit(struct nvf_dev *dev);
 bool nvf_tier_handle(struct nvf_dev *dev, struct bio *bio,
-		     struct nvf_counters __percpu *c);
+		     const struct nvf_lat *lat);
 int nvf_tier_commit(struct nvf_dev *dev);
 u64 nvf_tier_dirty(struct nvf_dev *dev);
 void nvf_tier_counters(struct nvf_dev *dev, struct nvf_tier_counters *sum);

@@ -143,6 +143,13 @@ std::uint32_t get_u32(const AttrTable& table, int type) {
 std::uint64_t get_u64(const AttrTable& table, int type) {
   return nla_get_u64(table.at(static_cast<std::size_t>(type)));
 }
+// A histogram attribute; its length was checked by histogram_policy().
+Histogram get_histogram(const AttrTable& table, int type) {
+  Histogram histogram{};
+  std::memcpy(histogram.data(), nla_data(table.at(static_cast<std::size_t>(type))),
+              sizeof(histogram));
+  return histogram;
+}
 
 constexpr auto kDevAttrs = [] {
   constexpr std::size_t kFixed = 19;
@@ -175,15 +182,25 @@ constexpr auto kDevAttrs = [] {
   return specs;
 }();
 
+// A latency histogram: exactly NVFLUSH_LAT_BUCKETS u64 counts.
+constexpr auto kHistogramBytes = static_cast<std::uint16_t>(sizeof(Histogram));
+constexpr nla_policy histogram_policy() {
+  return nla_policy{NLA_UNSPEC, kHistogramBytes, kHistogramBytes};
+}
+
 constexpr auto kStatsAttrs = [] {
-  std::array<AttrSpec, 2 + kCounterFields.size()> specs{
+  constexpr std::size_t kFixed = 2;
+  constexpr std::size_t kHistograms = 2;
+  std::array<AttrSpec, kFixed + kCounterFields.size() + kHistograms> specs{
       AttrSpec{NVFLUSH_A_STATS_DEV_NAME, "dev-name", string_policy(NVFLUSH_NAME_LEN)},
       AttrSpec{NVFLUSH_A_STATS_CGROUP_ID, "cgroup-id", u64_policy()},
   };
-  std::size_t next = 2;
+  std::size_t next = kFixed;
   for (const auto& field : kCounterFields) {
     specs.at(next++) = AttrSpec{field.attr, field.key, u64_policy()};
   }
+  specs.at(next++) = AttrSpec{NVFLUSH_A_STATS_WRITE_LATENCY, "write-latency", histogram_policy()};
+  specs.at(next) = AttrSpec{NVFLUSH_A_STATS_FLUSH_LATENCY, "flush-latency", histogram_policy()};
   return specs;
 }();
 
@@ -631,10 +648,13 @@ Result<StatsRecord> decode_stats(Bytes message) {
       .dev_name = get_string(table, NVFLUSH_A_STATS_DEV_NAME),
       .cgroup_id = get_u64(table, NVFLUSH_A_STATS_CGROUP_ID),
       .counters = {},
+      .latency = {},
   };
   for (const auto& field : kCounterFields) {
     record.counters.*field.member = get_u64(table, field.attr);
   }
+  record.latency.write = get_histogram(table, NVFLUSH_A_STATS_WRITE_LATENCY);
+  record.latency.flush = get_histogram(table, NVFLUSH_A_STATS_FLUSH_LATENCY);
   return record;
 }
 

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "counters.hpp"
+#include "latency.hpp"
 #include "nl_ptr.hpp"
 #include "result.hpp"
 
@@ -171,6 +172,7 @@ struct StatsRecord {
   std::string dev_name;
   std::uint64_t cgroup_id = 0;
   Counters counters;
+  Latency latency{};
 
   friend bool operator==(const StatsRecord&, const StatsRecord&) = default;
 };

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "counters.hpp"
+#include "latency.hpp"
 #include "messages.hpp"
 
 namespace nvflush {
@@ -19,6 +20,7 @@ struct CgroupStats {
   std::uint64_t id = 0;
   std::optional<std::string> path;  // nullopt: no such cgroup directory
   Counters counters;
+  Latency latency{};
 
   friend bool operator==(const CgroupStats&, const CgroupStats&) = default;
 };
@@ -27,6 +29,7 @@ struct DeviceStats {
   std::string name;
   std::string disk;                  // "nvflushN"
   Counters totals;                   // over all of the device's cgroups
+  Latency latency{};                 // the same, for the histograms
   std::vector<CgroupStats> cgroups;  // sorted by id
 
   friend bool operator==(const DeviceStats&, const DeviceStats&) = default;

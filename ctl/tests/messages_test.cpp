@@ -21,7 +21,6 @@
 using nvflush::Bytes;
 using nvflush::DevInfo;
 using nvflush::KernelStatus;
-using nvflush::StatsRecord;
 using nvflush::test::MessageBuilder;
 
 namespace {
@@ -466,32 +465,66 @@ TEST_CASE("a STATS_GET message decodes every counter") {
   for (const auto& field : nvflush::kCounterFields) {
     msg.u64(static_cast<std::uint16_t>(field.attr), value++);
   }
+  nvflush::Latency latency;
+  for (std::size_t i = 0; i < latency.write.size(); ++i) {
+    latency.write.at(i) = 1000 + i;
+    latency.flush.at(i) = 2000 + i;
+  }
+  msg.attr(NVFLUSH_A_STATS_WRITE_LATENCY, latency.write.data(), sizeof(latency.write))
+      .attr(NVFLUSH_A_STATS_FLUSH_LATENCY, latency.flush.data(), sizeof(latency.flush));
   const auto message = msg.finish();
   const auto record = nvflush::decode_stats(bytes_of(message));
   REQUIRE(record.ok());
-  CHECK(*record == StatsRecord{.dev_name = "d1",
-                               .cgroup_id = 0xffff'ffff'0000'0001ULL,
-                               .counters = {.write_bios = 100,
-                                            .write_bytes = 101,
-                                            .sync_writes = 102,
-                                            .flushes = 103,
-                                            .fua_writes = 104,
-                                            .read_bios = 105,
-                                            .read_bytes = 106,
-                                            .discard_bios = 107,
-                                            .discard_bytes = 108,
-                                            .absorbed_writes = 109,
-                                            .absorbed_bytes = 110,
-                                            .bypassed_writes = 111,
-                                            .bypassed_bytes = 112,
-                                            .write_hits = 113,
-                                            .read_hits = 114,
-                                            .read_misses = 115,
-                                            .dirty_bytes = 116,
-                                            .destaged_bytes = 117,
-                                            .quota_throttles = 118,
-                                            .quota_throttle_usec = 119,
-                                            .quota_bypasses = 120}});
+  CHECK(record->latency == latency);
+  CHECK(record->dev_name == "d1");
+  CHECK(record->cgroup_id == 0xffff'ffff'0000'0001ULL);
+  CHECK(record->counters == nvflush::Counters{.write_bios = 100,
+                                              .write_bytes = 101,
+                                              .sync_writes = 102,
+                                              .flushes = 103,
+                                              .fua_writes = 104,
+                                              .read_bios = 105,
+                                              .read_bytes = 106,
+                                              .discard_bios = 107,
+                                              .discard_bytes = 108,
+                                              .absorbed_writes = 109,
+                                              .absorbed_bytes = 110,
+                                              .bypassed_writes = 111,
+                                              .bypassed_bytes = 112,
+                                              .write_hits = 113,
+                                              .read_hits = 114,
+                                              .read_misses = 115,
+                                              .dirty_bytes = 116,
+                                              .destaged_bytes = 117,
+                                              .quota_throttles = 118,
+                                              .quota_throttle_usec = 119,
+                                              .quota_bypasses = 120});
+}
+
+TEST_CASE("a STATS_GET histogram of the wrong size is rejected") {
+  const auto [length, accepted] = GENERATE(table<std::size_t, bool>({
+      {sizeof(nvflush::Histogram), true},
+      {sizeof(nvflush::Histogram) - 8, false},
+      {sizeof(nvflush::Histogram) + 8, false},
+      {0, false},
+  }));
+  MessageBuilder msg(kFamily, NLM_F_MULTI);
+  msg.genl(NVFLUSH_CMD_STATS_GET)
+      .str(NVFLUSH_A_STATS_DEV_NAME, "d1")
+      .u64(NVFLUSH_A_STATS_CGROUP_ID, 1);
+  for (const auto& field : nvflush::kCounterFields) {
+    msg.u64(static_cast<std::uint16_t>(field.attr), 1);
+  }
+  const std::vector<std::uint64_t> counts(length / sizeof(std::uint64_t) + 1, 7);
+  const nvflush::Histogram full{};
+  msg.attr(NVFLUSH_A_STATS_WRITE_LATENCY, full.data(), sizeof(full))
+      .attr(NVFLUSH_A_STATS_FLUSH_LATENCY, counts.data(), length);
+  const auto message = msg.finish();
+  const auto record = nvflush::decode_stats(bytes_of(message));
+  CHECK(record.ok() == accepted);
+  if (!accepted) {
+    CHECK_THAT(record.error().detail, Catch::Contains("attribute 'flush-latency'"));
+  }
 }
 
 TEST_CASE("a STATS_GET message from before the policy counters is rejected") {

@@ -10,6 +10,7 @@
 #define NVFLUSH_FAMILY_VERSION	1
 
 #define NVFLUSH_NAME_LEN	32
+#define NVFLUSH_LAT_BUCKETS	32
 
 /**
  * enum nvflush_mode - Where a device sends writes.
@@ -52,6 +53,29 @@ enum nvflush_on_full {
 enum nvflush_root_sync {
 	NVFLUSH_ROOT_SYNC_ABSORB,
 	NVFLUSH_ROOT_SYNC_FOLLOW,
+};
+
+/**
+ * enum nvflush_event_type - What an event of the events multicast group
+ *   reports.
+ * @NVFLUSH_EVENT_TYPE_DEGRADED: The device latched an NVM or origin error
+ *   (once per device): what failed is in reason, its errno in error.
+ * @NVFLUSH_EVENT_TYPE_QUOTA_HIT: A write reached its policy's max-dirty
+ *   (throttled or bypassed, as on-full says); at most one per policy per
+ *   second.
+ * @NVFLUSH_EVENT_TYPE_NVM_FULL: A writer found no free NVM slot and waits for
+ *   the destager; at most one per device per second.
+ * @NVFLUSH_EVENT_TYPE_DRAINED: A drain finished; nothing is dirty in NVM.
+ * @NVFLUSH_EVENT_TYPE_POLICY_CHANGED: A policy was set or deleted (cgroup-id,
+ *   cgroup-path, removed), or the device's settings were changed (no
+ *   cgroup-id).
+ */
+enum nvflush_event_type {
+	NVFLUSH_EVENT_TYPE_DEGRADED,
+	NVFLUSH_EVENT_TYPE_QUOTA_HIT,
+	NVFLUSH_EVENT_TYPE_NVM_FULL,
+	NVFLUSH_EVENT_TYPE_DRAINED,
+	NVFLUSH_EVENT_TYPE_POLICY_CHANGED,
 };
 
 enum {
@@ -123,6 +147,8 @@ enum {
 	NVFLUSH_A_STATS_QUOTA_THROTTLE_USEC,
 	NVFLUSH_A_STATS_QUOTA_BYPASSES,
 	NVFLUSH_A_STATS_PAD,
+	NVFLUSH_A_STATS_WRITE_LATENCY,
+	NVFLUSH_A_STATS_FLUSH_LATENCY,
 
 	__NVFLUSH_A_STATS_MAX,
 	NVFLUSH_A_STATS_MAX = (__NVFLUSH_A_STATS_MAX - 1)
@@ -145,6 +171,23 @@ enum {
 };
 
 enum {
+	NVFLUSH_A_EVENT_TYPE = 1,
+	NVFLUSH_A_EVENT_DEV_NAME,
+	NVFLUSH_A_EVENT_CGROUP_ID,
+	NVFLUSH_A_EVENT_CGROUP_PATH,
+	NVFLUSH_A_EVENT_REASON,
+	NVFLUSH_A_EVENT_ERROR,
+	NVFLUSH_A_EVENT_DIRTY_BYTES,
+	NVFLUSH_A_EVENT_MAX_DIRTY,
+	NVFLUSH_A_EVENT_ON_FULL,
+	NVFLUSH_A_EVENT_REMOVED,
+	NVFLUSH_A_EVENT_PAD,
+
+	__NVFLUSH_A_EVENT_MAX,
+	NVFLUSH_A_EVENT_MAX = (__NVFLUSH_A_EVENT_MAX - 1)
+};
+
+enum {
 	NVFLUSH_CMD_DEV_CREATE = 1,
 	NVFLUSH_CMD_DEV_DESTROY,
 	NVFLUSH_CMD_DEV_GET,
@@ -154,9 +197,12 @@ enum {
 	NVFLUSH_CMD_POLICY_SET,
 	NVFLUSH_CMD_POLICY_DEL,
 	NVFLUSH_CMD_POLICY_GET,
+	NVFLUSH_CMD_EVENT,
 
 	__NVFLUSH_CMD_MAX,
 	NVFLUSH_CMD_MAX = (__NVFLUSH_CMD_MAX - 1)
 };
+
+#define NVFLUSH_MCGRP_EVENTS	"events"
 
 #endif /* _UAPI_LINUX_NVFLUSH_H */
