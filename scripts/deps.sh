@@ -22,7 +22,7 @@ pkgs=(
 	qemu-system-x86 busybox-static kmod cpio xz-utils zstd
 	dmsetup fio e2fsprogs xfsprogs ndctl util-linux procps
 	libnl-3-dev libnl-genl-3-dev liburing-dev catch2 libcli11-dev
-	nlohmann-json3-dev libfmt-dev
+	nlohmann-json3-dev libfmt-dev libyaml-cpp-dev groff-base
 	linux-image-amd64 linux-headers-amd64 linux-source-6.12
 )
 

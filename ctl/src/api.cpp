@@ -121,11 +121,33 @@ class KernelApi final : public Api {
     return collect(client_, encode_policy_dump(client_.family(), dev_name), decode_policy);
   }
 
+  Result<void> watch_events(const EventHandler& on_event, const std::function<bool()>& should_stop,
+                            const std::function<void()>& on_lost) override {
+    if (auto joined = client_.subscribe(NVFLUSH_MCGRP_EVENTS); !joined) {
+      return joined;
+    }
+    return client_.listen(
+        [&on_event](Bytes message) -> Result<bool> {
+          auto event = decode_event(message);
+          if (!event) {
+            return std::move(event).error();
+          }
+          return on_event(*event);
+        },
+        should_stop, on_lost);
+  }
+
  private:
   Client client_;
 };
 
 }  // namespace
+
+Result<void> Api::watch_events(const EventHandler& /*on_event*/,
+                               const std::function<bool()>& /*should_stop*/,
+                               const std::function<void()>& /*on_lost*/) {
+  return Error{EOPNOTSUPP, "watch events", "not supported by this backend"};
+}
 
 Result<std::unique_ptr<Api>> connect_kernel() {
   auto client = Client::connect();

@@ -4,6 +4,7 @@
 // implementation speaks generic netlink; tests substitute a fake.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,16 @@ class Api {
   // The policies of every device, or of `dev_name` only.
   virtual Result<std::vector<PolicyInfo>> policy_list(
       const std::optional<std::string>& dev_name) = 0;
+
+  // Called with every event; returns whether to go on.
+  using EventHandler = std::function<bool(const Event& event)>;
+  // Subscribes to the events group and hands over events until `on_event`
+  // returns false or `should_stop` (asked at least every 200 ms) returns
+  // true. `on_lost` is told about events the kernel dropped. A backend
+  // without events fails with EOPNOTSUPP.
+  virtual Result<void> watch_events(const EventHandler& on_event,
+                                    const std::function<bool()>& should_stop,
+                                    const std::function<void()>& on_lost);
 };
 
 // Connects to the nvflush generic netlink family of the running kernel.

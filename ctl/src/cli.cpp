@@ -2,9 +2,11 @@
 #include "cli.hpp"
 
 #include <exception>
+#include <memory>
 #include <string>
 
 #include "messages.hpp"
+#include "settings.hpp"
 
 namespace nvflush {
 
@@ -30,34 +32,32 @@ CLI::Validator device_name_validator() {
           "", "device name"};
 }
 
-CLI::Validator mode_validator() {
-  return {[](const std::string& text) {
-            return parse_mode(text)
-                       ? std::string{}
-                       : "mode must be 'absorb', 'sync-only' or 'bypass', not '" + text + "'";
-          },
-          "", "mode"};
-}
+CLI::Validator mode_validator() { return parse_validator(parse_mode_setting, "mode"); }
 
-std::string usage_message(const Error& error) {
-  return error.detail.empty() ? error.to_string() : error.what + ": " + error.detail;
+std::unique_ptr<CLI::App> make_app(Context& ctx) {
+  auto app = std::make_unique<CLI::App>(
+      "Control nvflush stacked block devices, which absorb writeback of a slow origin disk "
+      "into NVM, set per-cgroup policies and read per-cgroup I/O counters.",
+      "nvflushctl");
+  app->set_version_flag("--version", "nvflushctl " NVFLUSH_VERSION);
+  app->require_subcommand(1);
+  setup_dev(*app, ctx);
+  setup_stats(*app, ctx);
+  setup_policy(*app, ctx);
+  setup_apply(*app, ctx);
+  setup_monitor(*app, ctx);
+  // After the subcommands, which would inherit it.
+  app->footer(
+      "Run 'nvflushctl COMMAND --help' for the options of a command; 'man nvflushctl' for\n"
+      "all of them.\n"
+      "Exit status: 0 success, 1 the operation failed, 2 usage error.");
+  return app;
 }
 
 int run(Context& ctx, int argc, const char* const* argv) {
   try {
-    CLI::App app{
-        "Control nvflush stacked block devices, which absorb writeback of a slow origin disk "
-        "into NVM, set per-cgroup policies and read per-cgroup I/O counters.",
-        "nvflushctl"};
-    app.set_version_flag("--version", "nvflushctl " NVFLUSH_VERSION);
-    app.require_subcommand(1);
-    setup_dev(app, ctx);
-    setup_stats(app, ctx);
-    setup_policy(app, ctx);
-    // After the subcommands, which would inherit it.
-    app.footer(
-        "Run 'nvflushctl COMMAND --help' for the options of a command.\n"
-        "Exit status: 0 success, 1 the operation failed, 2 usage error.");
+    const std::unique_ptr<CLI::App> owner = make_app(ctx);
+    CLI::App& app = *owner;
 
     try {
       app.parse(argc, argv);

@@ -14,6 +14,7 @@
 #include <ostream>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "api.hpp"
 #include "cgroup.hpp"
@@ -41,12 +42,17 @@ struct Context {
   std::optional<std::filesystem::path> cgroup_root;
   // Whether `err` is a terminal; `dev drain` shows its progress only then.
   bool err_is_terminal = false;
-  // `dev drain` waits with `sleep` between polls and measures its timeout
-  // on `now`; tests substitute both so they never sleep.
+  // Whether `out` is a terminal; `stats --watch` clears the screen only then.
+  bool out_is_terminal = false;
+  // `dev drain` and `stats --watch` wait with `sleep` between polls and
+  // measure time on `now`; tests substitute both so they never sleep.
   std::function<void(std::chrono::milliseconds)> sleep = [](std::chrono::milliseconds pause) {
     std::this_thread::sleep_for(pause);
   };
   std::function<std::chrono::steady_clock::time_point()> now = std::chrono::steady_clock::now;
+  // The time of day `stats --watch` shows.
+  std::function<std::chrono::system_clock::time_point()> time_of_day =
+      std::chrono::system_clock::now;
   // The command selected by the arguments, set while parsing them.
   std::function<int()> action;
 
@@ -60,16 +66,41 @@ struct Context {
 // Validates a device name argument (see device_name_problem()).
 CLI::Validator device_name_validator();
 
+// Lets through what `parse` (a parser of settings.hpp or units.hpp) reads;
+// anything else fails with the parser's error as usage_message() words it.
+template <typename Parse>
+CLI::Validator parse_validator(Parse parse, std::string name) {
+  return {[parse](const std::string& text) {
+            auto parsed = parse(text);
+            return parsed ? std::string{} : usage_message(parsed.error());
+          },
+          "", std::move(name)};
+}
+
 // Lets "absorb", "sync-only" and "bypass" (parse_mode()) through.
 CLI::Validator mode_validator();
 
-// A parse error as a usage message: "invalid rate '64X': unknown unit 'X'; ...".
-std::string usage_message(const Error& error);
+// The value of an option as `parsed`; an error becomes a usage error
+// (CLI::ValidationError) naming `option`.
+template <typename T>
+T option_value(Result<T> parsed, const std::string& option) {
+  if (!parsed) {
+    throw CLI::ValidationError(option, usage_message(parsed.error()));
+  }
+  return std::move(parsed).value();
+}
 
-// Register the subcommands (cmd_dev.cpp, cmd_stats.cpp, cmd_policy.cpp).
+// Register the subcommands (cmd_dev.cpp, cmd_stats.cpp, cmd_policy.cpp,
+// cmd_apply.cpp).
 void setup_dev(CLI::App& app, Context& ctx);
 void setup_stats(CLI::App& app, Context& ctx);
 void setup_policy(CLI::App& app, Context& ctx);
+void setup_apply(CLI::App& app, Context& ctx);
+void setup_monitor(CLI::App& app, Context& ctx);
+
+// The command line of nvflushctl: every command and option, the selected
+// command's action stored in ctx.action while parsing.
+std::unique_ptr<CLI::App> make_app(Context& ctx);
 
 // Parses `argv` and runs the selected command. Returns the exit code:
 // usage errors print the message and the relevant help to ctx.err and

@@ -4,17 +4,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cmath>
-#include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "cli.hpp"
 #include "output.hpp"
+#include "settings.hpp"
 #include "units.hpp"
 
 namespace nvflush {
@@ -50,59 +47,23 @@ struct DrainOptions {
 // Pause between two DEV_GETs while waiting for a drain.
 constexpr std::chrono::milliseconds kDrainPollInterval{200};
 
-// Only "absorb" and "follow" pass.
-CLI::Validator root_sync_validator() {
-  return {[](const std::string& text) {
-            return parse_root_sync(text)
-                       ? std::string{}
-                       : "root-sync must be 'absorb' or 'follow', not '" + text + "'";
-          },
-          "", "root-sync"};
-}
-
-// A whole percentage from `min` to `max`, "%" allowed: "50", "50%".
-CLI::Validator percent_validator(std::uint32_t min, std::uint32_t max) {
-  return {[min, max](const std::string& text) {
-            auto percent = parse_percent(text);
-            if (!percent || *percent < min || *percent > max) {
-              return fmt::format("must be a whole percentage from {} to {}, not '{}'", min, max,
-                                 text);
-            }
-            return std::string{};
-          },
-          "", "percent"};
-}
-
-// Bytes per second as parse_rate() reads them: "64M", "1GiB", "unlimited".
-CLI::Validator rate_validator() {
-  return {[](const std::string& text) {
-            auto rate = parse_rate(text);
-            return rate ? std::string{} : usage_message(rate.error());
-          },
-          "", "rate"};
-}
-
 // The DEV_SET request of validated options. Throws CLI::ValidationError
 // (a usage error) when no setting is given or the watermarks given cross.
 DevSetRequest dev_set_request(const SetOptions& options) {
-  auto value = [](const auto& parsed, const char* option) {
-    if (!parsed) {
-      throw CLI::ValidationError(option, usage_message(parsed.error()));
-    }
-    return *parsed;
-  };
   DevSetRequest request{.name = options.name};
   if (options.mode) {
     request.mode = parse_mode(*options.mode);
   }
   if (options.high_watermark) {
-    request.high_watermark = value(parse_percent(*options.high_watermark), "--high-watermark");
+    request.high_watermark =
+        option_value(parse_high_watermark(*options.high_watermark), "--high-watermark");
   }
   if (options.low_watermark) {
-    request.low_watermark = value(parse_percent(*options.low_watermark), "--low-watermark");
+    request.low_watermark =
+        option_value(parse_low_watermark(*options.low_watermark), "--low-watermark");
   }
   if (options.destage_rate) {
-    request.destage_rate = value(parse_rate(*options.destage_rate), "--destage-rate");
+    request.destage_rate = option_value(parse_rate(*options.destage_rate), "--destage-rate");
   }
   if (options.root_sync) {
     request.root_sync = parse_root_sync(*options.root_sync);
@@ -121,33 +82,11 @@ DevSetRequest dev_set_request(const SetOptions& options) {
   return request;
 }
 
-// A finite number of seconds, not negative: "30", "0.5".
-CLI::Validator seconds_validator() {
-  return {[](const std::string& text) {
-            char* end = nullptr;
-            errno = 0;
-            const double seconds = std::strtod(text.c_str(), &end);
-            const bool whole = !text.empty() && end == text.c_str() + text.size();
-            if (!whole || errno != 0 || !std::isfinite(seconds) || seconds < 0) {
-              return "must be a number of seconds, 0 or more, not '" + text + "'";
-            }
-            return std::string{};
-          },
-          "", "seconds"};
-}
-
-// Paths are stored by the kernel "as given"; make them mean the same thing
-// from any working directory. Symbolic links such as /dev/disk/by-id/* are
-// kept as they are.
-std::string absolute_path(const std::string& path) {
-  return std::filesystem::absolute(path).lexically_normal().string();
-}
-
 int dev_create(const Context& ctx, const CreateOptions& options) {
   const DevCreateRequest request{
       .name = options.request.name,
-      .origin_path = absolute_path(options.request.origin_path),
-      .nvm_path = absolute_path(options.request.nvm_path),
+      .origin_path = absolute_device_path(options.request.origin_path),
+      .nvm_path = absolute_device_path(options.request.nvm_path),
       .format = options.request.format,
       .mode = options.mode.empty() ? std::nullopt : parse_mode(options.mode),
   };
@@ -392,20 +331,20 @@ void setup_dev(CLI::App& app, Context& ctx) {
   set->add_option("--high-watermark", set_options->high_watermark,
                   "Start destaging when PCT% of the NVM slots hold data (1 to 100)")
       ->type_name("PCT")
-      ->check(percent_validator(kHighWatermarkMin, kHighWatermarkMax));
+      ->check(parse_validator(parse_high_watermark, "percent"));
   set->add_option("--low-watermark", set_options->low_watermark,
                   "Stop destaging at PCT% (0 to 99, below the high watermark)")
       ->type_name("PCT")
-      ->check(percent_validator(0, kLowWatermarkMax));
+      ->check(parse_validator(parse_low_watermark, "percent"));
   set->add_option("--destage-rate", set_options->destage_rate,
                   "Cap on destage writes to the origin, bytes per second (0: no cap)")
       ->type_name("RATE")
-      ->check(rate_validator());
+      ->check(parse_validator(parse_rate, "rate"));
   set->add_option("--root-sync", set_options->root_sync,
                   "Root cgroup's metadata, FUA and flush writes (journal commits): absorb "
                   "them whatever the root's policy, or follow it")
       ->type_name("absorb|follow")
-      ->check(root_sync_validator());
+      ->check(parse_validator(parse_root_sync_setting, "root-sync"));
   set->callback([&ctx, set_options] {
     // Parsed here, so that a usage error is reported as one (exit 2).
     ctx.action = [&ctx, request = dev_set_request(*set_options)] { return dev_set(ctx, request); };
@@ -425,7 +364,7 @@ void setup_dev(CLI::App& app, Context& ctx) {
       ->add_option("--timeout", drain_options->timeout_seconds,
                    "Give up waiting after SECONDS (default: wait as long as it takes)")
       ->type_name("SECONDS")
-      ->check(seconds_validator());
+      ->check(parse_validator(parse_seconds, "seconds"));
   drain->callback([&ctx, drain_options] {
     ctx.action = [&ctx, drain_options] { return dev_drain(ctx, *drain_options); };
   });

@@ -4,17 +4,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
-#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
-#include <system_error>
 #include <tuple>
 #include <vector>
 
 #include "cli.hpp"
 #include "output.hpp"
+#include "settings.hpp"
 #include "units.hpp"
 
 namespace nvflush {
@@ -48,66 +46,6 @@ struct ListOptions {
   bool json = false;
 };
 
-// A whole number from kWeightMin to kWeightMax, or nullopt.
-std::optional<std::uint32_t> parse_weight(const std::string& text) {
-  std::uint32_t weight = 0;
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, weight);
-  if (text.empty() || ec != std::errc{} || ptr != end || weight < kWeightMin ||
-      weight > kWeightMax) {
-    return std::nullopt;
-  }
-  return weight;
-}
-
-// A cgroup id: digits only, up to 2^64 - 1.
-std::optional<std::uint64_t> parse_cgroup_id(const std::string& text) {
-  std::uint64_t id = 0;
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, id);
-  if (text.empty() || ec != std::errc{} || ptr != end) {
-    return std::nullopt;
-  }
-  return id;
-}
-
-CLI::Validator cgroup_id_validator() {
-  return {[](const std::string& text) {
-            return parse_cgroup_id(text)
-                       ? std::string{}
-                       : "must be a cgroup id (a whole number), not '" + text + "'";
-          },
-          "", "cgroup id"};
-}
-
-CLI::Validator weight_validator() {
-  return {[](const std::string& text) {
-            return parse_weight(text)
-                       ? std::string{}
-                       : fmt::format("must be a whole number from {} to {}, not '{}'", kWeightMin,
-                                     kWeightMax, text);
-          },
-          "", "weight"};
-}
-
-CLI::Validator on_full_validator() {
-  return {[](const std::string& text) {
-            return parse_on_full(text)
-                       ? std::string{}
-                       : "on-full must be 'throttle' or 'bypass', not '" + text + "'";
-          },
-          "", "on-full"};
-}
-
-// Bytes as parse_size() reads them: "512M", "1GiB", "0".
-CLI::Validator size_validator() {
-  return {[](const std::string& text) {
-            auto size = parse_size(text);
-            return size ? std::string{} : usage_message(size.error());
-          },
-          "", "size"};
-}
-
 // Rejects an empty cgroup argument, which would name nothing.
 CLI::Validator cgroup_validator() {
   return {[](const std::string& text) {
@@ -126,17 +64,13 @@ PolicySetRequest policy_set_request(const Context& ctx, const SetOptions& option
     request.mode = parse_mode(*options.mode);
   }
   if (options.max_dirty) {
-    auto size = parse_size(*options.max_dirty);
-    if (!size) {
-      throw CLI::ValidationError("--max-dirty", usage_message(size.error()));
-    }
-    request.max_dirty = *size;
+    request.max_dirty = option_value(parse_size(*options.max_dirty), "--max-dirty");
   }
   if (options.on_full) {
     request.on_full = parse_on_full(*options.on_full);
   }
   if (options.weight) {
-    request.weight = parse_weight(*options.weight);
+    request.weight = option_value(parse_weight(*options.weight), "--weight");
   }
   if (!request.any()) {
     throw CLI::ValidationError(
@@ -151,7 +85,7 @@ PolicyDelRequest policy_del_request(const Context& ctx, const DelOptions& option
   }
   PolicyDelRequest request{.dev_name = options.dev_name};
   if (options.cgroup_id) {
-    request.cgroup_id = parse_cgroup_id(*options.cgroup_id);
+    request.cgroup_id = option_value(parse_cgroup_id(*options.cgroup_id), "--id");
   } else {
     request.cgroup_path = ctx.cgroup_tree().relative_path(options.cgroup);
   }
@@ -254,13 +188,13 @@ void setup_policy(CLI::App& app, Context& ctx) {
   set->add_option("--max-dirty", set_options->max_dirty,
                   "Cap on the NVM bytes the policy's writes may hold (0: no cap)")
       ->type_name("SIZE")
-      ->check(size_validator());
+      ->check(parse_validator(parse_size, "size"));
   set->add_option("--on-full", set_options->on_full, "What a write does at the cap")
       ->type_name("throttle|bypass")
-      ->check(on_full_validator());
+      ->check(parse_validator(parse_on_full_setting, "on-full"));
   set->add_option("--weight", set_options->weight, "Destage weight, 1 to 1000 (default 100)")
       ->type_name("N")
-      ->check(weight_validator());
+      ->check(parse_validator(parse_weight, "weight"));
   set->callback([&ctx, set_options] {
     // Parsed here, so that a usage error is reported as one (exit 2).
     ctx.action = [&ctx, request = policy_set_request(ctx, *set_options)] {
@@ -278,7 +212,7 @@ void setup_policy(CLI::App& app, Context& ctx) {
   add_cgroup(*del, del_options->cgroup, kCgroupHelp);
   del->add_option("--id", del_options->cgroup_id, "cgroup id instead of CGROUP")
       ->type_name("N")
-      ->check(cgroup_id_validator());
+      ->check(parse_validator(parse_cgroup_id, "cgroup id"));
   del->callback([&ctx, del_options] {
     ctx.action = [&ctx, request = policy_del_request(ctx, *del_options)] {
       return policy_del(ctx, request);

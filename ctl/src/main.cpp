@@ -10,5 +10,6 @@
 int main(int argc, char** argv) {
   nvflush::Context ctx(std::cout, std::cerr);
   ctx.err_is_terminal = isatty(STDERR_FILENO) != 0;
+  ctx.out_is_terminal = isatty(STDOUT_FILENO) != 0;
   return nvflush::run(ctx, argc, argv);
 }

@@ -23,6 +23,8 @@ namespace {
 
 // Largest kernel disk name including the NUL (DISK_NAME_LEN).
 constexpr std::uint16_t kDiskNameLen = 32;
+// Longest failure description of a degraded event, with the NUL.
+constexpr std::uint16_t kReasonLen = 64;
 
 constexpr nla_policy string_policy(std::uint16_t max_len_with_nul) {
   return nla_policy{NLA_STRING, 0, max_len_with_nul};
@@ -203,6 +205,19 @@ constexpr auto kStatsAttrs = [] {
   specs.at(next) = AttrSpec{NVFLUSH_A_STATS_FLUSH_LATENCY, "flush-latency", histogram_policy()};
   return specs;
 }();
+
+constexpr std::array kEventAttrs{
+    AttrSpec{NVFLUSH_A_EVENT_TYPE, "type", u32_policy()},
+    AttrSpec{NVFLUSH_A_EVENT_DEV_NAME, "dev-name", string_policy(NVFLUSH_NAME_LEN)},
+    AttrSpec{NVFLUSH_A_EVENT_CGROUP_ID, "cgroup-id", u64_policy(), false},
+    AttrSpec{NVFLUSH_A_EVENT_CGROUP_PATH, "cgroup-path", string_policy(PATH_MAX), false},
+    AttrSpec{NVFLUSH_A_EVENT_REASON, "reason", string_policy(kReasonLen), false},
+    AttrSpec{NVFLUSH_A_EVENT_ERROR, "error", u32_policy(), false},
+    AttrSpec{NVFLUSH_A_EVENT_DIRTY_BYTES, "dirty-bytes", u64_policy(), false},
+    AttrSpec{NVFLUSH_A_EVENT_MAX_DIRTY, "max-dirty", u64_policy(), false},
+    AttrSpec{NVFLUSH_A_EVENT_ON_FULL, "on-full", u32_policy(), false},
+    AttrSpec{NVFLUSH_A_EVENT_REMOVED, "removed", nla_policy{NLA_FLAG, 0, 0}, false},
+};
 
 constexpr std::array kPolicyAttrs{
     AttrSpec{NVFLUSH_A_POLICY_DEV_NAME, "dev-name", string_policy(NVFLUSH_NAME_LEN)},
@@ -656,6 +671,66 @@ Result<StatsRecord> decode_stats(Bytes message) {
   record.latency.write = get_histogram(table, NVFLUSH_A_STATS_WRITE_LATENCY);
   record.latency.flush = get_histogram(table, NVFLUSH_A_STATS_FLUSH_LATENCY);
   return record;
+}
+
+std::string event_type_name(std::uint32_t type) {
+  switch (type) {
+    case NVFLUSH_EVENT_TYPE_DEGRADED:
+      return "degraded";
+    case NVFLUSH_EVENT_TYPE_QUOTA_HIT:
+      return "quota-hit";
+    case NVFLUSH_EVENT_TYPE_NVM_FULL:
+      return "nvm-full";
+    case NVFLUSH_EVENT_TYPE_DRAINED:
+      return "drained";
+    case NVFLUSH_EVENT_TYPE_POLICY_CHANGED:
+      return "policy-changed";
+    default:
+      return fmt::format("event-{}", type);
+  }
+}
+
+Result<Event> decode_event(Bytes message) {
+  constexpr std::string_view kWhat = "malformed event";
+  auto header = checked_header(message, GENL_HDRLEN, kWhat);
+  if (!header) {
+    return std::move(header).error();
+  }
+  const auto* genl = static_cast<const genlmsghdr*>(nlmsg_data(*header));
+  if (genl->cmd != NVFLUSH_CMD_EVENT) {
+    return Error{EBADMSG, std::string{kWhat}, fmt::format("command {} is not an event", genl->cmd)};
+  }
+  auto attrs = parse_genl_attrs(message, NVFLUSH_A_EVENT_MAX, kEventAttrs, kWhat);
+  if (!attrs) {
+    return std::move(attrs).error();
+  }
+  const AttrTable& table = *attrs;
+  const auto present = [&table](int type) { return table.at(static_cast<std::size_t>(type)); };
+  Event event{.type = get_u32(table, NVFLUSH_A_EVENT_TYPE),
+              .dev_name = get_string(table, NVFLUSH_A_EVENT_DEV_NAME),
+              .removed = present(NVFLUSH_A_EVENT_REMOVED) != nullptr};
+  if (present(NVFLUSH_A_EVENT_CGROUP_ID) != nullptr) {
+    event.cgroup_id = get_u64(table, NVFLUSH_A_EVENT_CGROUP_ID);
+  }
+  if (present(NVFLUSH_A_EVENT_CGROUP_PATH) != nullptr) {
+    event.cgroup_path = get_string(table, NVFLUSH_A_EVENT_CGROUP_PATH);
+  }
+  if (present(NVFLUSH_A_EVENT_REASON) != nullptr) {
+    event.reason = get_string(table, NVFLUSH_A_EVENT_REASON);
+  }
+  if (present(NVFLUSH_A_EVENT_ERROR) != nullptr) {
+    event.error = get_u32(table, NVFLUSH_A_EVENT_ERROR);
+  }
+  if (present(NVFLUSH_A_EVENT_DIRTY_BYTES) != nullptr) {
+    event.dirty_bytes = get_u64(table, NVFLUSH_A_EVENT_DIRTY_BYTES);
+  }
+  if (present(NVFLUSH_A_EVENT_MAX_DIRTY) != nullptr) {
+    event.max_dirty = get_u64(table, NVFLUSH_A_EVENT_MAX_DIRTY);
+  }
+  if (present(NVFLUSH_A_EVENT_ON_FULL) != nullptr) {
+    event.on_full = get_u32(table, NVFLUSH_A_EVENT_ON_FULL);
+  }
+  return event;
 }
 
 Result<PolicyInfo> decode_policy(Bytes message) {

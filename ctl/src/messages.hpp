@@ -294,6 +294,31 @@ Result<StatsRecord> decode_stats(Bytes message);
 // The stale flag is optional; every other reply attribute is required.
 Result<PolicyInfo> decode_policy(Bytes message);
 
+// One EVENT message of the events multicast group; attributes the event
+// type does not carry are nullopt.
+struct Event {
+  std::uint32_t type = 0;  // enum nvflush_event_type
+  std::string dev_name;
+  std::optional<std::uint64_t> cgroup_id = std::nullopt;
+  std::optional<std::string> cgroup_path = std::nullopt;
+  std::optional<std::string> reason = std::nullopt;   // degraded: what failed
+  std::optional<std::uint32_t> error = std::nullopt;  // degraded: its errno
+  std::optional<std::uint64_t> dirty_bytes = std::nullopt;
+  std::optional<std::uint64_t> max_dirty = std::nullopt;  // quota-hit
+  std::optional<std::uint32_t> on_full = std::nullopt;    // quota-hit
+  bool removed = false;                                   // policy-changed
+
+  friend bool operator==(const Event&, const Event&) = default;
+};
+
+// "degraded", "quota-hit", "nvm-full", "drained", "policy-changed", or
+// "event-N" for a type this build does not know.
+std::string event_type_name(std::uint32_t type);
+
+// An EVENT message: type and dev-name are required, the rest optional; a
+// message of another command is EBADMSG.
+Result<Event> decode_event(Bytes message);
+
 // Outcome of a request as reported by an NLMSG_ERROR (ACK or error) or an
 // NLMSG_DONE (end of a dump, which carries the dump's own error).
 struct KernelStatus {

@@ -6,6 +6,7 @@
 #include <netlink/errno.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -93,6 +94,35 @@ struct Transaction {
 
 Transaction& transaction_of(void* arg) { return *static_cast<Transaction*>(arg); }
 
+// State of Client::listen() shared with its callback.
+struct Listener {
+  const Client::MulticastHandler* on_message;
+  std::optional<Error> error;
+  bool done = false;
+};
+
+int accept_any_sequence(nl_msg* /*msg*/, void* /*arg*/) { return NL_OK; }
+
+int on_multicast(nl_msg* msg, void* arg) {
+  Listener& listener = *static_cast<Listener*>(arg);
+  try {
+    auto more = (*listener.on_message)(message_bytes(nlmsg_hdr(msg)));
+    if (!more) {
+      listener.error = std::move(more).error();
+      listener.done = true;
+      return NL_STOP;
+    }
+    listener.done = !*more;
+    return listener.done ? NL_STOP : NL_OK;
+  } catch (const std::bad_alloc&) {
+    listener.error = Error{ENOMEM, "handle event"};
+  } catch (const std::exception& e) {
+    listener.error = Error{EIO, "handle event", e.what()};
+  }
+  listener.done = true;
+  return NL_STOP;
+}
+
 // libnl calls these from C; nothing may be thrown through it.
 int on_valid(nl_msg* msg, void* arg) {
   Transaction& tx = transaction_of(arg);
@@ -151,7 +181,7 @@ Result<Client> Client::connect(const std::string& family_name) {
   if (family < 0) {
     return libnl_error(family, fmt::format("resolve generic netlink family '{}'", family_name));
   }
-  return Client{std::move(sock), family};
+  return Client{std::move(sock), family, family_name};
 }
 
 Result<void> Client::transact(NlMsgPtr request, const ReplyHandler& on_reply) {
@@ -177,6 +207,53 @@ Result<void> Client::transact(NlMsgPtr request, const ReplyHandler& on_reply) {
   }
   if (tx.error) {
     return std::move(*tx.error);
+  }
+  return {};
+}
+
+Result<void> Client::subscribe(const std::string& group) {
+  const int id = genl_ctrl_resolve_grp(sock_.get(), family_name_.c_str(), group.c_str());
+  if (id < 0) {
+    return libnl_error(id,
+                       fmt::format("resolve multicast group '{}' of '{}'", group, family_name_));
+  }
+  if (int err = nl_socket_add_membership(sock_.get(), id); err < 0) {
+    return libnl_error(err, fmt::format("join multicast group '{}'", group));
+  }
+  return {};
+}
+
+Result<void> Client::listen(const MulticastHandler& on_message,
+                            const std::function<bool()>& should_stop,
+                            const std::function<void()>& on_lost) {
+  constexpr int kPollMs = 200;
+  NlCbPtr cb{nl_cb_alloc(NL_CB_DEFAULT)};
+  if (!cb) {
+    return Error{ENOMEM, "allocate netlink callbacks"};
+  }
+  Listener listener{.on_message = &on_message, .error = std::nullopt};
+  nl_cb_set(cb.get(), NL_CB_VALID, NL_CB_CUSTOM, on_multicast, &listener);
+  // Multicast messages carry no sequence number of ours.
+  nl_cb_set(cb.get(), NL_CB_SEQ_CHECK, NL_CB_CUSTOM, accept_any_sequence, nullptr);
+  pollfd pfd{.fd = nl_socket_get_fd(sock_.get()), .events = POLLIN, .revents = 0};
+  while (!listener.done && !should_stop()) {
+    const int ready = poll(&pfd, 1, kPollMs);
+    if (ready < 0 && errno != EINTR) {
+      return Error{errno, "wait for events"};
+    }
+    if (ready <= 0) {
+      continue;
+    }
+    if (int err = nl_recvmsgs(sock_.get(), cb.get()); err < 0 && !listener.done) {
+      if (err == -NLE_NOMEM) {  // ENOBUFS: the kernel dropped messages
+        on_lost();
+        continue;
+      }
+      return libnl_error(err, "receive events");
+    }
+  }
+  if (listener.error) {
+    return std::move(*listener.error);
   }
   return {};
 }

@@ -34,11 +34,27 @@ class Client {
   // empty, code the errno and detail the extended-ACK message.
   Result<void> transact(NlMsgPtr request, const ReplyHandler& on_reply);
 
+  // Joins the family's multicast group `group` (e.g. "events"). Any user
+  // may join the nvflush groups.
+  Result<void> subscribe(const std::string& group);
+
+  // Called with every multicast message; returns whether to go on.
+  using MulticastHandler = std::function<Result<bool>(Bytes message)>;
+
+  // Receives multicast messages of the groups joined until `on_message`
+  // returns false or fails, or `should_stop` (asked at least every 200 ms)
+  // returns true. Messages lost to a full receive buffer are reported to
+  // `on_lost` and receiving goes on.
+  Result<void> listen(const MulticastHandler& on_message, const std::function<bool()>& should_stop,
+                      const std::function<void()>& on_lost);
+
  private:
-  Client(NlSockPtr sock, int family) : sock_(std::move(sock)), family_(family) {}
+  Client(NlSockPtr sock, int family, std::string family_name)
+      : sock_(std::move(sock)), family_(family), family_name_(std::move(family_name)) {}
 
   NlSockPtr sock_;
   int family_;
+  std::string family_name_;
 };
 
 }  // namespace nvflush

@@ -5,10 +5,13 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <utility>
 
+#include "counter_kind.hpp"
+#include "latency.hpp"
 #include "units.hpp"
 
 namespace nvflush {
@@ -67,10 +70,65 @@ std::string cgroup_label(const CgroupStats& cgroup) {
   return cgroup.id == kUnattributedId ? "(unattributed)" : std::to_string(cgroup.id);
 }
 
-void add_counters(Json& json, const Counters& counters) {
+constexpr double kP99 = 0.99;
+
+void add_counters(Json& json, const Counters& counters, const Latency& latency) {
   for (const auto& field : kCounterFields) {
     json[std::string{field.key}] = counters.*field.member;
   }
+  json["write_latency"] = latency.write;
+  json["flush_latency"] = latency.flush;
+}
+
+// A counter as a table cell: sizes in IEC units.
+std::string counter_cell(const CounterField& field, std::uint64_t value) {
+  return field.bytes ? format_iec(value) : std::to_string(value);
+}
+
+// DEVICE CGROUP and the counters of kCounterFields that have a column,
+// headed by `header`: one row per cgroup and a TOTAL row per device.
+// With `latency`, also the p99 of the write and flush latency histograms
+// (the upper bound of the bucket that holds it).
+std::string counter_table(const std::vector<DeviceStats>& report,
+                          const std::function<std::string(const CounterField&)>& header,
+                          bool latency) {
+  if (report.empty()) {
+    return std::string{kNoDevices};
+  }
+  std::vector<Column> columns{{"DEVICE"}, {"CGROUP"}};
+  for (const auto& field : kCounterFields) {
+    if (!field.column.empty()) {
+      columns.push_back({header(field), Align::kRight});
+    }
+  }
+  if (latency) {
+    for (const char* name : {"WRITE P99", "FLUSH P99"}) {
+      columns.push_back({name, Align::kRight});
+    }
+  }
+  Table table(std::move(columns));
+  auto add_row = [&table, latency](const std::string& device, const std::string& cgroup,
+                                   const Counters& counters, const Latency& lat) {
+    std::vector<std::string> cells{device, cgroup};
+    for (const auto& field : kCounterFields) {
+      if (!field.column.empty()) {
+        cells.push_back(counter_cell(field, counters.*field.member));
+      }
+    }
+    if (latency) {
+      for (const Histogram* histogram : {&lat.write, &lat.flush}) {
+        cells.push_back(format_quantile(*histogram, kP99));
+      }
+    }
+    table.add_row(std::move(cells));
+  };
+  for (const auto& dev : report) {
+    for (const auto& cgroup : dev.cgroups) {
+      add_row(dev.name, cgroup_label(cgroup), cgroup.counters, cgroup.latency);
+    }
+    add_row(dev.name, "TOTAL", dev.totals, dev.latency);
+  }
+  return table.render();
 }
 
 }  // namespace
@@ -264,14 +322,14 @@ Json stats_json(const std::vector<DeviceStats>& report) {
   Json devices = Json::array();
   for (const auto& dev : report) {
     Json totals = Json::object();
-    add_counters(totals, dev.totals);
+    add_counters(totals, dev.totals, dev.latency);
     Json cgroups = Json::array();
     for (const auto& cgroup : dev.cgroups) {
       Json entry{{"id", cgroup.id}, {"path", nullptr}};
       if (cgroup.path) {
         entry["path"] = *cgroup.path;
       }
-      add_counters(entry, cgroup.counters);
+      add_counters(entry, cgroup.counters, cgroup.latency);
       cgroups.push_back(std::move(entry));
     }
     devices.push_back(Json{{"name", dev.name},
@@ -283,34 +341,17 @@ Json stats_json(const std::vector<DeviceStats>& report) {
 }
 
 std::string stats_table(const std::vector<DeviceStats>& report) {
-  if (report.empty()) {
-    return std::string{kNoDevices};
-  }
-  std::vector<Column> columns{{"DEVICE"}, {"CGROUP"}};
-  for (const auto& field : kCounterFields) {
-    if (!field.column.empty()) {
-      columns.push_back({std::string{field.column}, Align::kRight});
-    }
-  }
-  Table table(std::move(columns));
-  auto add_row = [&table](const std::string& device, const std::string& cgroup,
-                          const Counters& counters) {
-    std::vector<std::string> cells{device, cgroup};
-    for (const auto& field : kCounterFields) {
-      if (!field.column.empty()) {
-        const std::uint64_t value = counters.*field.member;
-        cells.push_back(field.bytes ? format_iec(value) : std::to_string(value));
-      }
-    }
-    table.add_row(std::move(cells));
-  };
-  for (const auto& dev : report) {
-    for (const auto& cgroup : dev.cgroups) {
-      add_row(dev.name, cgroup_label(cgroup), cgroup.counters);
-    }
-    add_row(dev.name, "TOTAL", dev.totals);
-  }
-  return table.render();
+  return counter_table(
+      report, [](const CounterField& field) { return std::string{field.column}; }, true);
+}
+
+std::string stats_rate_table(const std::vector<DeviceStats>& rates) {
+  return counter_table(
+      rates,
+      [](const CounterField& field) {
+        return is_level(field) ? std::string{field.column} : fmt::format("{}/s", field.column);
+      },
+      false);
 }
 
 Json policy_json(const PolicyInfo& policy) {

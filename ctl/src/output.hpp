@@ -75,6 +75,9 @@ Json stats_json(const std::vector<DeviceStats>& report);
 // attribute) reads
 // "(unattributed)".
 std::string stats_table(const std::vector<DeviceStats>& report);
+// The same table of a report of rates (stats_rates()): the columns of
+// counts read per second (WRITES/s WRITTEN/s ... DESTAGED/s), DIRTY as it is.
+std::string stats_rate_table(const std::vector<DeviceStats>& rates);
 
 // {"dev_name", "cgroup_path", "cgroup_id", "mode", "max_dirty" (bytes, 0:
 //  no cap), "on_full" ("throttle"/"bypass"), "weight", "stale" (bool),

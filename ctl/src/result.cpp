@@ -28,6 +28,10 @@ Error Error::wrap(const std::string& context) && {
   return std::move(*this);
 }
 
+std::string usage_message(const Error& error) {
+  return error.detail.empty() ? error.to_string() : error.what + ": " + error.detail;
+}
+
 std::string Error::to_string() const {
   std::string text = what;
   auto append = [&text](const std::string& part) {

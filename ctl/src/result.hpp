@@ -37,6 +37,10 @@ struct Error {
   friend bool operator==(const Error&, const Error&) = default;
 };
 
+// A parse error as a usage message, without the errno's text: "invalid
+// rate '64X': unknown unit 'X'; ...".
+std::string usage_message(const Error& error);
+
 template <typename T>
 class [[nodiscard]] Result {
  public:

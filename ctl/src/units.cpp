@@ -226,17 +226,18 @@ std::string format_usec_as_ms(std::uint64_t usec) {
   return fmt::format("{}.{} ms", tenths / 10, tenths % 10);
 }
 
-std::string format_rate(std::uint64_t bytes_per_second) {
-  if (bytes_per_second == 0) {
-    return "none";
-  }
-  // The largest unit that holds the rate a whole number of times.
+std::string format_iec_exact(std::uint64_t bytes) {
+  // The largest unit that holds the count a whole number of times.
   std::size_t unit = 0;
-  while (unit + 1 < kIecUnits.size() &&
-         (bytes_per_second & ((std::uint64_t{1} << (kUnitShift * (unit + 1))) - 1)) == 0) {
+  while (bytes != 0 && unit + 1 < kIecUnits.size() &&
+         (bytes & ((std::uint64_t{1} << (kUnitShift * (unit + 1))) - 1)) == 0) {
     ++unit;
   }
-  return fmt::format("{} {}/s", bytes_per_second >> (kUnitShift * unit), kIecUnits.at(unit));
+  return fmt::format("{} {}", bytes >> (kUnitShift * unit), kIecUnits.at(unit));
+}
+
+std::string format_rate(std::uint64_t bytes_per_second) {
+  return bytes_per_second == 0 ? "none" : format_iec_exact(bytes_per_second) + "/s";
 }
 
 }  // namespace nvflush

@@ -32,9 +32,14 @@ Result<std::uint64_t> parse_size(std::string_view text);
 // Errors are those of parse_size() with what "invalid rate '<text>'".
 Result<std::uint64_t> parse_rate(std::string_view text);
 
-// Formats a rate in bytes per second exactly, in the largest IEC unit that
-// holds it a whole number of times: "64 MiB/s", "1536 KiB/s", "1000 B/s";
-// 0 (no cap) is "none". parse_rate() reads every result back.
+// Formats a byte count exactly, in the largest IEC unit that holds it a
+// whole number of times: "0 B", "1000 B", "1536 KiB", "512 MiB".
+// parse_size() reads every result back.
+std::string format_iec_exact(std::uint64_t bytes);
+
+// Formats a rate in bytes per second exactly, as format_iec_exact() does,
+// with "/s": "64 MiB/s", "1536 KiB/s", "1000 B/s"; 0 (no cap) is "none".
+// parse_rate() reads every result back.
 std::string format_rate(std::uint64_t bytes_per_second);
 
 // Parses a whole percentage: digits, optionally followed by "%" ("50",

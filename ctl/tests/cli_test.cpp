@@ -14,11 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "fake_api.hpp"
 #include "output.hpp"
 #include "test_support.hpp"
 
-using nvflush::Api;
-using nvflush::DevCreateRequest;
 using nvflush::DevInfo;
 using nvflush::DevMode;
 using nvflush::DevSetRequest;
@@ -27,236 +26,10 @@ using nvflush::Json;
 using nvflush::PolicyDelRequest;
 using nvflush::PolicyInfo;
 using nvflush::PolicySetRequest;
-using nvflush::Result;
-using nvflush::StatsRecord;
+using nvflush::test::Harness;
 using nvflush::test::inode_of;
+using nvflush::test::Outcome;
 using nvflush::test::sample_device;
-
-namespace {
-
-// Answers from canned data and records what it was asked.
-struct FakeKernel {
-  std::vector<DevInfo> devices;
-  std::vector<StatsRecord> records;
-  std::optional<Error> fail_with;  // returned by every operation
-  std::vector<std::string> calls;
-  std::optional<DevCreateRequest> created;
-  std::optional<DevSetRequest> set;
-  std::vector<PolicyInfo> policies;
-  std::optional<PolicySetRequest> policy_set;
-  std::optional<PolicyDelRequest> policy_del;
-  // What dev_create reports to have found in the NVM.
-  std::uint64_t recovered_blocks = 0;
-  std::uint64_t recovery_usec = 0;
-  // Set by dev_drain; from then on every dev_get first applies
-  // `drain_step` to the device it returns.
-  bool draining = false;
-  std::function<void(DevInfo&)> drain_step;
-};
-
-class FakeApi final : public Api {
- public:
-  explicit FakeApi(FakeKernel& kernel) : kernel_(kernel) {}
-
-  Result<DevInfo> dev_create(const DevCreateRequest& request) override {
-    kernel_.calls.push_back("create " + request.name);
-    kernel_.created = request;
-    if (kernel_.fail_with) {
-      return *kernel_.fail_with;
-    }
-    DevInfo dev = sample_device(request.name, 4);
-    dev.origin_path = request.origin_path;
-    dev.nvm_path = request.nvm_path;
-    dev.recovered_blocks = kernel_.recovered_blocks;
-    dev.recovery_usec = kernel_.recovery_usec;
-    kernel_.devices.push_back(dev);
-    return dev;
-  }
-
-  Result<void> dev_destroy(const std::string& name) override {
-    kernel_.calls.push_back("destroy " + name);
-    if (kernel_.fail_with) {
-      return *kernel_.fail_with;
-    }
-    return {};
-  }
-
-  Result<DevInfo> dev_get(const std::string& name) override {
-    kernel_.calls.push_back("get " + name);
-    if (kernel_.fail_with) {
-      return *kernel_.fail_with;
-    }
-    for (auto& dev : kernel_.devices) {
-      if (dev.name == name) {
-        if (kernel_.draining && kernel_.drain_step) {
-          kernel_.drain_step(dev);
-        }
-        return dev;
-      }
-    }
-    return Error{ENODEV, "", "no device named " + name};
-  }
-
-  Result<void> dev_set(const DevSetRequest& request) override {
-    std::string call = "set " + request.name;
-    if (request.mode) {
-      call += " mode " + nvflush::mode_name(*request.mode);
-    }
-    if (request.high_watermark) {
-      call += " high " + std::to_string(*request.high_watermark);
-    }
-    if (request.low_watermark) {
-      call += " low " + std::to_string(*request.low_watermark);
-    }
-    if (request.destage_rate) {
-      call += " rate " + std::to_string(*request.destage_rate);
-    }
-    if (request.root_sync) {
-      call += " root-sync " + nvflush::root_sync_name(*request.root_sync);
-    }
-    kernel_.calls.push_back(call);
-    kernel_.set = request;
-    if (kernel_.fail_with) {
-      return *kernel_.fail_with;
-    }
-    return {};
-  }
-
-  Result<void> dev_drain(const std::string& name) override {
-    kernel_.calls.push_back("drain " + name);
-    if (kernel_.fail_with) {
-      return *kernel_.fail_with;
-    }
-    kernel_.draining = true;
-    return {};
-  }
-
-  Result<std::vector<DevInfo>> dev_list() override {
-    kernel_.calls.emplace_back("list");
-    if (kernel_.fail_with) {
-      return *kernel_.fail_with;
-    }
-    return kernel_.devices;
-  }
-
-  Result<std::vector<StatsRecord>> stats(const std::optional<std::string>& dev_name) override {
-    kernel_.calls.push_back("stats " + dev_name.value_or("*"));
-    if (kernel_.fail_with) {
-      return *kernel_.fail_with;
-    }
-    std::vector<StatsRecord> out;
-    for (const auto& record : kernel_.records) {
-      if (!dev_name || record.dev_name == *dev_name) {
-        out.push_back(record);
-      }
-    }
-    return out;
-  }
-
-  Result<void> policy_set(const PolicySetRequest& request) override {
-    kernel_.calls.push_back("policy set " + request.dev_name + " " + request.cgroup_path);
-    kernel_.policy_set = request;
-    if (kernel_.fail_with) {
-      return *kernel_.fail_with;
-    }
-    return {};
-  }
-
-  Result<void> policy_del(const PolicyDelRequest& request) override {
-    kernel_.calls.push_back(
-        "policy del " + request.dev_name + " " +
-        request.cgroup_path.value_or("id " + std::to_string(request.cgroup_id.value_or(0))));
-    kernel_.policy_del = request;
-    if (kernel_.fail_with) {
-      return *kernel_.fail_with;
-    }
-    return {};
-  }
-
-  Result<PolicyInfo> policy_get(const std::string& dev_name,
-                                const std::string& cgroup_path) override {
-    kernel_.calls.push_back("policy get " + dev_name + " " + cgroup_path);
-    if (kernel_.fail_with) {
-      return *kernel_.fail_with;
-    }
-    for (const auto& policy : kernel_.policies) {
-      if (policy.dev_name == dev_name && policy.cgroup_path == cgroup_path) {
-        return policy;
-      }
-    }
-    return Error{ENOENT, "", "no policy for this cgroup"};
-  }
-
-  Result<std::vector<PolicyInfo>> policy_list(const std::optional<std::string>& dev_name) override {
-    kernel_.calls.push_back("policy list " + dev_name.value_or("*"));
-    if (kernel_.fail_with) {
-      return *kernel_.fail_with;
-    }
-    std::vector<PolicyInfo> out;
-    for (const auto& policy : kernel_.policies) {
-      if (!dev_name || policy.dev_name == *dev_name) {
-        out.push_back(policy);
-      }
-    }
-    return out;
-  }
-
- private:
-  FakeKernel& kernel_;
-};
-
-struct Outcome {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-struct Harness {
-  FakeKernel kernel;
-  std::optional<Error> connect_error;
-  std::optional<std::filesystem::path> cgroup_root;
-  bool broken_stdout = false;  // as if stdout were a full disk
-  bool terminal = false;       // as if stderr were a terminal
-  int connects = 0;
-  // A fake clock: sleeping advances it instantly.
-  std::chrono::steady_clock::time_point clock{};
-  std::vector<std::chrono::milliseconds> sleeps;
-
-  Outcome run(std::vector<std::string> args) {
-    args.insert(args.begin(), "nvflushctl");
-    std::vector<const char*> argv;
-    argv.reserve(args.size());
-    for (const auto& arg : args) {
-      argv.push_back(arg.c_str());
-    }
-    std::ostringstream out;
-    std::ostringstream err;
-    if (broken_stdout) {
-      out.setstate(std::ios::badbit);
-    }
-    nvflush::Context ctx(out, err);
-    ctx.err_is_terminal = terminal;
-    ctx.sleep = [this](std::chrono::milliseconds pause) {
-      sleeps.push_back(pause);
-      clock += pause;
-    };
-    ctx.now = [this] { return clock; };
-    ctx.connect = [this]() -> Result<std::unique_ptr<Api>> {
-      ++connects;
-      if (connect_error) {
-        return *connect_error;
-      }
-      return std::unique_ptr<Api>{std::make_unique<FakeApi>(kernel)};
-    };
-    // Never look at the machine's cgroups: an empty fake tree by default.
-    const nvflush::test::TempDir empty;
-    ctx.cgroup_root = cgroup_root.value_or(empty.path());
-    const int code = nvflush::run(ctx, static_cast<int>(argv.size()), argv.data());
-    return {code, out.str(), err.str()};
-  }
-};
-
-}  // namespace
 
 TEST_CASE("usage errors exit 2 with the message and usage on stderr") {
   const std::vector<std::string> args = GENERATE(
@@ -551,9 +324,15 @@ TEST_CASE("stats JSON through the CLI resolves cgroup paths") {
   harness.cgroup_root = dir.path();
   harness.kernel.devices = {sample_device("d0", 0), sample_device("d1", 1)};
   harness.kernel.records = {
-      {.dev_name = "d0", .cgroup_id = job_id, .counters = {.write_bios = 2, .write_bytes = 8192}},
-      {.dev_name = "d0", .cgroup_id = root_id, .counters = {.write_bios = 1, .write_bytes = 4096}},
-      {.dev_name = "d0", .cgroup_id = 999999999999, .counters = {.read_bios = 1}},
+      {.dev_name = "d0",
+       .cgroup_id = job_id,
+       .counters = {.write_bios = 2, .write_bytes = 8192},
+       .latency = {}},
+      {.dev_name = "d0",
+       .cgroup_id = root_id,
+       .counters = {.write_bios = 1, .write_bytes = 4096},
+       .latency = {}},
+      {.dev_name = "d0", .cgroup_id = 999999999999, .counters = {.read_bios = 1}, .latency = {}},
   };
 
   const Outcome outcome = harness.run({"stats", "--json"});
@@ -571,7 +350,7 @@ TEST_CASE("stats JSON through the CLI resolves cgroup paths") {
   std::vector<std::uint64_t> ids;
   for (const auto& cgroup : d0["cgroups"]) {
     ids.push_back(cgroup["id"].get<std::uint64_t>());
-    CHECK(cgroup.size() == 2 + nvflush::kCounterFields.size());
+    CHECK(cgroup.size() == 2 + nvflush::kCounterFields.size() + 2);  // id, path, histograms
   }
   CHECK(std::is_sorted(ids.begin(), ids.end()));
   for (const auto& cgroup : d0["cgroups"]) {

@@ -56,12 +56,22 @@ std::optional<std::string> lookup(std::uint64_t id) {
   return std::nullopt;
 }
 
+// Latency of cgroup 9 of d1: 99 writes of [4, 8) us and one of [64, 128)
+// us; one flush of [2, 4.1) ms.
+nvflush::Latency sample_latency() {
+  nvflush::Latency latency;
+  latency.write.at(3) = 99;
+  latency.write.at(7) = 1;
+  latency.flush.at(12) = 1;
+  return latency;
+}
+
 // d1 has cgroups 9, 1 and 12345 (which has no path; arrives out of
 // order); d0 has no I/O; records of d-gone are dropped.
 std::vector<nvflush::DeviceStats> sample_report(std::optional<std::uint64_t> only = {}) {
   const std::vector<DevInfo> devices{sample_device("d1", 1), sample_device("d0", 0)};
   const std::vector<StatsRecord> records{
-      {.dev_name = "d1", .cgroup_id = 9, .counters = counters(10)},
+      {.dev_name = "d1", .cgroup_id = 9, .counters = counters(10), .latency = sample_latency()},
       {.dev_name = "d-gone", .cgroup_id = 9, .counters = counters(1000)},
       {.dev_name = "d1", .cgroup_id = 1, .counters = counters(1)},
       {.dev_name = "d1", .cgroup_id = 12345, .counters = counters(100)},
@@ -157,8 +167,29 @@ TEST_CASE("stats JSON has the documented shape") {
         "read_hits": 109, "read_misses": 110, "dirty_bytes": 25600,
         "destaged_bytes": 153600, "quota_throttles": 111,
         "quota_throttle_usec": 100000, "quota_bypasses": 112}]}]})");
-  const Json actual = nvflush::stats_json(sample_report());
-  CHECK(actual == expected);
+  Json actual = nvflush::stats_json(sample_report());
+  // Every row carries both histograms, 32 counts each: /a/b's are the sample.
+  const auto& d1 = actual["devices"][1];
+  CHECK(d1["cgroups"][1]["write_latency"] == sample_latency().write);
+  CHECK(d1["cgroups"][1]["flush_latency"] == sample_latency().flush);
+  CHECK(d1["totals"]["write_latency"] == sample_latency().write);
+  const Json stripped = [&actual] {
+    Json copy = actual;
+    for (auto& dev : copy["devices"]) {
+      for (Json* row : {&dev["totals"]}) {
+        CHECK((*row)["write_latency"].size() == 32);
+        row->erase("write_latency");
+        row->erase("flush_latency");
+      }
+      for (auto& row : dev["cgroups"]) {
+        CHECK(row["flush_latency"].size() == 32);
+        row.erase("write_latency");
+        row.erase("flush_latency");
+      }
+    }
+    return copy;
+  }();
+  CHECK(stripped == expected);
   // Documented key order, and one line of output.
   CHECK(actual["devices"][1].dump().rfind(
             R"({"name":"d1","disk":"nvflush1","totals":{"write_bios":111,)", 0) == 0);
@@ -185,19 +216,20 @@ TEST_CASE("no devices") {
 }
 
 TEST_CASE("the stats table has a row per cgroup and a TOTAL per device") {
+  // The p99 of /a/b's writes is in [4, 8) us, of its one flush in [2, 4.1) ms.
   const std::string expected =
       "DEVICE  CGROUP  WRITES    WRITTEN  READS      READ   ABSORBED   BYPASSED     DIRTY   "
-      "DESTAGED\n"
+      "DESTAGED  WRITE P99  FLUSH P99\n"
       "d0      TOTAL        0        0 B      0       0 B        0 B        0 B       0 B        0 "
-      "B\n"
+      "B          -          -\n"
       "d1      /            1    4.0 KiB      5     512 B    2.0 KiB    8.0 KiB     256 B    1.5 "
-      "KiB\n"
+      "KiB          -          -\n"
       "d1      /a/b        10   40.0 KiB     14   5.0 KiB   20.0 KiB   80.0 KiB   2.5 KiB   15.0 "
-      "KiB\n"
+      "KiB       <8us     <4.1ms\n"
       "d1      12345      100  400.0 KiB    104  50.0 KiB  200.0 KiB  800.0 KiB  25.0 KiB  150.0 "
-      "KiB\n"
+      "KiB          -          -\n"
       "d1      TOTAL      111  444.0 KiB    123  55.5 KiB  222.0 KiB  888.0 KiB  27.8 KiB  166.5 "
-      "KiB\n";
+      "KiB       <8us     <4.1ms\n";
   CHECK(nvflush::stats_table(sample_report()) == expected);
 }
 

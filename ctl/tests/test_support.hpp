@@ -77,6 +77,20 @@ inline DevInfo sample_device(const std::string& name, std::uint32_t index) {
                  .root_sync = NVFLUSH_ROOT_SYNC_ABSORB};
 }
 
+// The policy of cgroup `path` (id `id`) on device `dev`: absorb with a
+// 256 MiB cap, throttle, weight 100, not stale, 4 KiB dirty.
+inline PolicyInfo sample_policy(const std::string& dev, const std::string& path, std::uint64_t id) {
+  return PolicyInfo{.dev_name = dev,
+                    .cgroup_path = path,
+                    .cgroup_id = id,
+                    .mode = NVFLUSH_MODE_ABSORB,
+                    .max_dirty = 256ULL << 20,
+                    .on_full = NVFLUSH_ON_FULL_THROTTLE,
+                    .weight = 100,
+                    .stale = false,
+                    .dirty_bytes = 4096};
+}
+
 // The inode number of a file, which for a cgroup directory is its id.
 inline std::uint64_t inode_of(const std::filesystem::path& path) {
   struct stat st {};

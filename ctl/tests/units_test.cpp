@@ -237,3 +237,19 @@ TEST_CASE("parse_percent rejects the rest") {
   CHECK(nvflush::parse_percent("4294967296").error().code == ERANGE);
   CHECK(nvflush::parse_percent("99999999999999999999999").error().code == ERANGE);
 }
+
+TEST_CASE("format_iec_exact uses the largest unit that holds the count whole") {
+  const auto [bytes, expected] = GENERATE(table<std::uint64_t, std::string>({
+      {0, "0 B"},
+      {1000, "1000 B"},
+      {1024, "1 KiB"},
+      {1536, "1536 B"},
+      {3 * kKiB / 2 * 1024, "1536 KiB"},
+      {512 * kMiB, "512 MiB"},
+      {kGiB, "1 GiB"},
+      {std::numeric_limits<std::uint64_t>::max(), "18446744073709551615 B"},
+      {15 * kEiB, "15 EiB"},
+  }));
+  CHECK(nvflush::format_iec_exact(bytes) == expected);
+  CHECK(*parse_size(expected) == bytes);
+}

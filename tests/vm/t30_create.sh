@@ -35,6 +35,19 @@ check "unprivileged stats is allowed" \
 check_fails "unprivileged destroy gets EPERM" 1 "Operation not permitted" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$NVF_CTL" dev destroy d0
 check "d0 survives the unprivileged destroy" test -b /dev/nvflush0
+# every other mutating operation as well: nothing changes
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$NVF_CTL" "$@"; }
+check_fails "unprivileged dev create gets EPERM" 1 "Operation not permitted" \
+	nobody dev create d9 --origin "$SPARE" --nvm "$RAWPMEM"
+check_fails "unprivileged dev set gets EPERM" 1 "Operation not permitted" \
+	nobody dev set d0 --mode bypass
+check_eq "d0's mode is unchanged" absorb "$(dev_field d0 mode)"
+check_fails "unprivileged dev drain gets EPERM" 1 "Operation not permitted" \
+	nobody dev drain d0 --no-wait
+check_fails "unprivileged policy set gets EPERM" 1 "Operation not permitted" \
+	nobody policy set d0 / --mode bypass
+check "unprivileged monitor is allowed (any user may subscribe)" \
+	timeout --preserve-status -s INT 2 setpriv --reuid=65534 --regid=65534 --clear-groups "$NVF_CTL" monitor
 
 check "mkfs.ext4 on /dev/nvflush0" mkfs.ext4 -q -F /dev/nvflush0
 mkdir -p /tmp/mnt-nvf

@@ -88,6 +88,9 @@ check "the bypassed write is on the origin" on_origin $((R + 1024)) 16
 check "policy-set /pa max-dirty 2M on-full throttle" \
 	pset /pa ', "max-dirty": 2097152, "on-full": "throttle"'
 check "policy-set /pc absorb (no cap)" pset /pc ', "mode": "absorb"'
+t0=$(date +%s%N)
+wr pc $((R + 3840)) 256	# alone: the baseline
+base_ms=$((($(date +%s%N) - t0) / 1000000))
 wr pa/child $((R + 2048)) 1024 &
 thr=$!
 t0=$(date +%s%N)
@@ -99,7 +102,10 @@ check "throttle events are counted" test "$(ystat /pa/child quota-throttles)" -g
 check "throttled time is counted" test "$(ystat /pa/child quota-throttle-usec)" -gt 0
 check "the cap held (dirty-bytes <= 2 MiB + one write)" \
 	test "$(ypol /pa dirty-bytes)" -le $((2 * MiB + 4096))
-diag "/pc wrote 1 MiB in $(((t1 - t0) / 1000000)) ms while /pa was throttled"
+during_ms=$(((t1 - t0) / 1000000))
+diag "/pc wrote 1 MiB in $during_ms ms while /pa was throttled, $base_ms ms alone"
+check "a tenant at its cap does not slow another (<= 4x its time alone + 2 s)" \
+	test "$during_ms" -le $((4 * base_ms + 2000))
 check "/pc was not throttled" test "$(ystat /pc quota-throttles)" -eq 0
 check "destaged bytes are counted per cgroup" \
 	test "$(ystat /pa/child destaged-bytes)" -gt 0

@@ -45,6 +45,14 @@ wait_file() {
 	return 1
 }
 check "subscribed to the events group" wait_file "$evdir/ready"
+# (the binary itself in the background, so that $! is its pid)
+"$NVF_CTL" monitor --json >"$evdir/monitor" 2>"$evdir/monitor.err" &
+monpid=$!
+"$NVF_CTL" monitor --dev d1 --count 1 >"$evdir/monitor-d1" 2>&1 &
+mond1=$!
+"$NVF_CTL" monitor >"$evdir/monitor.txt" 2>&1 &
+montxt=$!
+sleep 1	# nvflushctl subscribes at once; give it a moment
 
 # Latency histograms and the cgroup filter.
 mkdir -p $cg/wa $cg/wb
@@ -77,24 +85,28 @@ read -r fsum _ < <(hist_sum /wa flush-latency)
 check "the fsync of /wa is in its flush histogram" test "$fsum" -ge 1
 check_eq "every flush of /wa is in its flush histogram" "$(ystat67 /wa flushes)" "$fsum"
 
-# Weight: with a 1 MiB/s cap, /wa (1000) drains before /wb (1) although
-# /wb's blocks come first on the disk.
-check "cap 1 MiB/s, watermarks 2%/0%: the destager starts" \
-	nvfctl dev set d0 --destage-rate 1M --high-watermark 2 --low-watermark 0
-wb_at_wa0=
-for _ in $(seq 120); do
-	a=$(pdirty67 /wa) b=$(pdirty67 /wb)
-	if [ "$a" -eq 0 ]; then
-		wb_at_wa0=$b
-		break
-	fi
-	sleep 0.5
-done
-diag "/wb held ${wb_at_wa0:-?} bytes when /wa's were all destaged"
-check "/wa (weight 1000) drained" test -n "$wb_at_wa0"
-check "/wb (weight 1) still held >= 2 MiB then" test "${wb_at_wa0:-0}" -ge $((2 * MiB))
-check "no cap, default watermarks" \
-	nvfctl dev set d0 --destage-rate 0 --high-watermark 50 --low-watermark 25
+# Weight: the destager runs from the high watermark (2%) down to the low
+# one (1%), which leaves part of the 8 MiB: /wa (1000) must be the part that
+# went, although /wb's blocks come first on the disk.
+low=$(($(dev_field d0 nvm_slots) / 100))
+check "watermarks 2%/1%: the destager starts" \
+	nvfctl dev set d0 --high-watermark 2 --low-watermark 1
+settled() {
+	local i prev=-1 now
+	for i in $(seq 240); do
+		now=$(dev_field d0 dirty_blocks)
+		[ "$now" -le "$low" ] && [ "$now" = "$prev" ] && return 0
+		prev=$now
+		sleep 0.5
+	done
+	return 1
+}
+check "it stops at the low watermark ($low blocks)" settled
+a=$(pdirty67 /wa) b=$(pdirty67 /wb)
+diag "after the destage: /wa holds $a bytes, /wb $b"
+check_eq "/wa (weight 1000) was destaged first: nothing left" 0 "$a"
+check "/wb (weight 1) still holds blocks" test "$b" -gt 0
+check "default watermarks" nvfctl dev set d0 --high-watermark 50 --low-watermark 25
 check "drain d0: the drained event follows" nvfctl dev drain d0 --timeout 300
 
 # quota-hit: /wa with a 32 KiB cap that bypasses
@@ -139,6 +151,43 @@ sleep 1
 touch "$evdir/stop"
 wait $evpid
 check_eq "the subscriber ended cleanly" 0 $?
+# end_of PID [SIGNAL]: send SIGNAL (if given), give the process 10 s to
+# end, then kill it; its exit status
+end_of() {
+	local i
+	[ -n "${2:-}" ] && kill "-$2" "$1"
+	for i in $(seq 100); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1"
+}
+end_of $montxt INT
+end_of $monpid INT
+rc=$?
+check_eq "nvflushctl monitor ends with status 0 on SIGINT" 0 "$rc"
+end_of $mond1
+rc=$?
+check_eq "monitor --dev d1 --count 1 ended by itself" 0 "$rc"
+check "monitor --dev d1 printed one d1 event line" \
+	test "$(grep -c '^[0-9:.]* d1 ' "$evdir/monitor-d1")" -eq 1
+# monitor --json printed the same events as the YNL client, in order
+check_eq "nvflushctl monitor saw every event the YNL client saw" \
+	"$(python3 -c '
+import json, sys
+print(*[json.loads(l)["type"] for l in open(sys.argv[1])])' "$evdir/events")" \
+	"$(python3 -c '
+import json, sys
+print(*[json.loads(l)["type"] for l in open(sys.argv[1])])' "$evdir/monitor")"
+check "monitor JSON carries the quota-hit details" python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+q = [e for e in ev if e["type"] == "quota-hit"]
+assert q and q[0]["cgroup_path"] == "/wa" and q[0]["max_dirty"] == 32768, q
+assert q[0]["on_full"] == "bypass" and q[0]["device"] == "d0", q' "$evdir/monitor"
+diag "nvflushctl monitor:"
+while read -r line; do diag "  $line"; done <"$evdir/monitor.txt"
 ev() { # FILTER (python expression on e): matching events, counted
 	python3 -c '
 import json, sys
