@@ -57,6 +57,20 @@ sleep 1	# nvflushctl subscribes at once; give it a moment
 # Latency histograms and the cgroup filter.
 mkdir -p $cg/wa $cg/wb
 check "nothing dirty before the weight test" nvfctl dev drain d0 --timeout 300
+# The drain is over once the destager has sent its drained event: until
+# then it would destage new writes too.
+drained_seen() {
+	local i
+	for i in $(seq 300); do
+		python3 -c '
+import json, sys
+sys.exit(not any(e["type"] == "drained" and e["dev-name"] == "d0"
+                 for e in map(json.loads, open(sys.argv[1]))))' "$evdir/events" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+check "the destager ended the drain (drained event)" drained_seen
 check "policy /wa absorb weight 1000" \
 	nvfctl policy set d0 /wa --mode absorb --weight 1000
 check "policy /wb absorb weight 1" nvfctl policy set d0 /wb --mode absorb --weight 1
