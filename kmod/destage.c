@@ -281,6 +281,22 @@ static int nvf_destage_batch(struct nvf_dev *dev, struct nvf_destage_batch *b)
 	return n;
 }
 
+/* A drain that found nothing dirty is over: say so. */
+static void nvf_destage_drained(struct nvf_dev *dev)
+{
+	struct nvf_tier *t = &dev->tier;
+	struct nvf_event ev = {
+		.type = NVFLUSH_EVENT_TYPE_DRAINED,
+		.has_dirty = true,
+	};
+
+	if (!READ_ONCE(t->draining) || nvf_tier_dirty(dev))
+		return;
+	WRITE_ONCE(t->draining, false);
+	wake_up_all(&t->drained);
+	nvf_event_send(dev, &ev, GFP_KERNEL);
+}
+
 /* Writers wait for a slot or at their cap, or a drain runs: no pacing. */
 static bool nvf_destage_urgent(struct nvf_tier *t)
 {
@@ -368,20 +384,13 @@ static int nvf_destage_thread(void *data)
 			}
 			if (!ret)
 				break;
+			/* end a drain as soon as nothing is dirty */
+			nvf_destage_drained(dev);
 			nvf_destage_pace(dev, (u64)ret * NVF_BLOCK_SIZE, start);
 			cond_resched();
 		}
 		nvf_destage_reclaim(dev);
-		if (READ_ONCE(t->draining) && !nvf_tier_dirty(dev)) {
-			struct nvf_event ev = {
-				.type = NVFLUSH_EVENT_TYPE_DRAINED,
-				.has_dirty = true,
-			};
-
-			WRITE_ONCE(t->draining, false);
-			wake_up_all(&t->drained);
-			nvf_event_send(dev, &ev, GFP_KERNEL);
-		}
+		nvf_destage_drained(dev);
 	}
 	return 0;
 }

@@ -922,6 +922,19 @@ out_slots:
 	return err;
 }
 
+/* Blocks in the index: what the next create recovers (not superseded). */
+static unsigned long nvf_tier_blocks(struct nvf_tier *t)
+{
+	unsigned long block, n = 0;
+	void *e;
+	int i;
+
+	for (i = 0; i < NVF_INDEX_SHARDS; i++)
+		xa_for_each(&t->index[i], block, e)
+			n++;
+	return n;
+}
+
 /**
  * nvf_tier_exit() - commit and tear down the tier of an idle device
  * @dev: the device (no I/O in flight); dirty data stays in NVM
@@ -936,8 +949,8 @@ void nvf_tier_exit(struct nvf_dev *dev)
 	nvf_destage_stop(dev);
 	nvf_tier_commit(dev);
 	cancel_work_sync(&t->error_work);
-	pr_info("%s: %llu dirty blocks stay committed in NVM\n", dev->name,
-		nvf_tier_dirty(dev));
+	pr_info("%s: %lu dirty blocks stay committed in NVM\n", dev->name,
+		nvf_tier_blocks(t));
 	sbitmap_queue_free(&t->free);
 	percpu_counter_destroy(&t->dirty);
 	cleanup_srcu_struct(&t->srcu);

@@ -47,7 +47,7 @@ check_fails "unprivileged dev drain gets EPERM" 1 "Operation not permitted" \
 check_fails "unprivileged policy set gets EPERM" 1 "Operation not permitted" \
 	nobody policy set d0 / --mode bypass
 check "unprivileged monitor is allowed (any user may subscribe)" \
-	timeout --preserve-status -s INT 2 setpriv --reuid=65534 --regid=65534 --clear-groups "$NVF_CTL" monitor
+	timeout --preserve-status -s INT 8 setpriv --reuid=65534 --regid=65534 --clear-groups "$NVF_CTL" monitor
 
 check "mkfs.ext4 on /dev/nvflush0" mkfs.ext4 -q -F /dev/nvflush0
 mkdir -p /tmp/mnt-nvf
