@@ -705,32 +705,23 @@ Result<Event> decode_event(Bytes message) {
     return std::move(attrs).error();
   }
   const AttrTable& table = *attrs;
-  const auto present = [&table](int type) { return table.at(static_cast<std::size_t>(type)); };
-  Event event{.type = get_u32(table, NVFLUSH_A_EVENT_TYPE),
-              .dev_name = get_string(table, NVFLUSH_A_EVENT_DEV_NAME),
-              .removed = present(NVFLUSH_A_EVENT_REMOVED) != nullptr};
-  if (present(NVFLUSH_A_EVENT_CGROUP_ID) != nullptr) {
-    event.cgroup_id = get_u64(table, NVFLUSH_A_EVENT_CGROUP_ID);
-  }
-  if (present(NVFLUSH_A_EVENT_CGROUP_PATH) != nullptr) {
-    event.cgroup_path = get_string(table, NVFLUSH_A_EVENT_CGROUP_PATH);
-  }
-  if (present(NVFLUSH_A_EVENT_REASON) != nullptr) {
-    event.reason = get_string(table, NVFLUSH_A_EVENT_REASON);
-  }
-  if (present(NVFLUSH_A_EVENT_ERROR) != nullptr) {
-    event.error = get_u32(table, NVFLUSH_A_EVENT_ERROR);
-  }
-  if (present(NVFLUSH_A_EVENT_DIRTY_BYTES) != nullptr) {
-    event.dirty_bytes = get_u64(table, NVFLUSH_A_EVENT_DIRTY_BYTES);
-  }
-  if (present(NVFLUSH_A_EVENT_MAX_DIRTY) != nullptr) {
-    event.max_dirty = get_u64(table, NVFLUSH_A_EVENT_MAX_DIRTY);
-  }
-  if (present(NVFLUSH_A_EVENT_ON_FULL) != nullptr) {
-    event.on_full = get_u32(table, NVFLUSH_A_EVENT_ON_FULL);
-  }
-  return event;
+  // An optional attribute: `get` of it, or nullopt when it is absent.
+  const auto optional = [&table](int type, auto get) {
+    using Value = decltype(get(table, type));
+    return table.at(static_cast<std::size_t>(type)) != nullptr
+               ? std::optional<Value>{get(table, type)}
+               : std::nullopt;
+  };
+  return Event{.type = get_u32(table, NVFLUSH_A_EVENT_TYPE),
+               .dev_name = get_string(table, NVFLUSH_A_EVENT_DEV_NAME),
+               .cgroup_id = optional(NVFLUSH_A_EVENT_CGROUP_ID, get_u64),
+               .cgroup_path = optional(NVFLUSH_A_EVENT_CGROUP_PATH, get_string),
+               .reason = optional(NVFLUSH_A_EVENT_REASON, get_string),
+               .error = optional(NVFLUSH_A_EVENT_ERROR, get_u32),
+               .dirty_bytes = optional(NVFLUSH_A_EVENT_DIRTY_BYTES, get_u64),
+               .max_dirty = optional(NVFLUSH_A_EVENT_MAX_DIRTY, get_u64),
+               .on_full = optional(NVFLUSH_A_EVENT_ON_FULL, get_u32),
+               .removed = table.at(NVFLUSH_A_EVENT_REMOVED) != nullptr};
 }
 
 Result<PolicyInfo> decode_policy(Bytes message) {

@@ -93,6 +93,16 @@ dev_field() {
 		python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$2"
 }
 
+# small_nvm: the second NVDIMM once t60 made it fsdax (the DAX pmem that is
+# not $PMEM), or nothing
+small_nvm() {
+	local p
+	for p in /sys/block/pmem*; do
+		[ "$(cat "$p/queue/dax")" = 1 ] && [ "/dev/${p##*/}" != "$PMEM" ] &&
+			echo "/dev/${p##*/}"
+	done | head -n 1
+}
+
 # in_cgroup CGROUP CMD...: run CMD as a member of /sys/fs/cgroup/CGROUP.
 in_cgroup() {
 	local cg=/sys/fs/cgroup/$1

@@ -82,9 +82,7 @@ check "destage merged adjacent blocks" \
 # NVM full: a small NVM (the second NVDIMM as fsdax) in front of the spare
 # disk; writing more than the NVM holds makes writers wait for destage.
 if ndctl create-namespace -f -e namespace1.0 -m fsdax >/dev/null 2>&1; then
-	small=$(for p in /sys/block/pmem*; do
-		[ "$(cat "$p/queue/dax")" = 1 ] && [ "/dev/${p##*/}" != "$PMEM" ] &&
-			echo "/dev/${p##*/}"; done | head -n 1)
+	small=$(small_nvm)
 	check "small NVM available" test -n "$small"
 	check "create d1 on the small NVM" \
 		nvfctl dev create d1 --origin "$SPARE" --nvm "$small" --format

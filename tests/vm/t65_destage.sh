@@ -7,9 +7,7 @@
 
 MiB=$((1024 * 1024))
 modprobe dm_delay 2>/dev/null
-small=$(for p in /sys/block/pmem*; do
-	[ "$(cat "$p/queue/dax")" = 1 ] && [ "/dev/${p##*/}" != "$PMEM" ] &&
-		echo "/dev/${p##*/}"; done | head -n 1)
+small=$(small_nvm)
 sectors=$(blockdev --getsz "$SPARE")
 # writes and flushes take 20 ms: the origin is far slower than the NVM
 check "dm-delay origin (writes and flushes 20 ms)" \

@@ -133,9 +133,7 @@ check "policy del /wb" nvfctl policy del d0 /wb
 # nvm-full and degraded on d1: the small NVM over a dm-linear origin that
 # is then switched to the error target.
 modprobe dm_mod 2>/dev/null
-small=$(for p in /sys/block/pmem*; do
-	[ "$(cat "$p/queue/dax")" = 1 ] && [ "/dev/${p##*/}" != "$PMEM" ] &&
-		echo "/dev/${p##*/}"; done | head -n 1)
+small=$(small_nvm)
 sectors=$(blockdev --getsz "$SPARE")
 check "dm-linear origin for d1" \
 	dmsetup create nvf-ev --table "0 $sectors linear $SPARE 0"
