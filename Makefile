@@ -8,6 +8,7 @@ help:
 	@echo "make ctl       build nvflushctl (build/cmake/ctl/nvflushctl)"
 	@echo "make unit      run the nvflushctl unit tests"
 	@echo "make vmtest    run the VM test suite on 6.1 and 6.12"
+	@echo "make check-debug  the VM test suite on the debug kernel (KASAN, UBSAN, lockdep, kmemleak)"
 	@echo "make style     checkpatch, sparse, W=1, kernel-doc, UAPI, clang-format"
 	@echo "make uapi      regenerate kmod/uapi/linux/nvflush.h from the spec"
 	@echo "make torture   power cuts: CUTS=200 KERNEL=6.1 (kill -9 of qemu, recover, verify)"
@@ -32,6 +33,11 @@ unit: ctl
 vmtest: kmod ctl
 	@set -e; for k in 6.1 6.12; do tests/vm/run.sh $$k; done
 
+# The debug kernel comes from ../shared/kernels (scripts/deps.sh installs it;
+# run.sh builds the module for it).
+check-debug: deps ctl
+	tests/vm/run.sh debug
+
 style: deps
 	scripts/style.sh
 
@@ -55,4 +61,4 @@ demo:
 clean:
 	rm -rf build
 
-.PHONY: help deps kmod ctl unit vmtest style uapi torture bench-quick check demo clean
+.PHONY: help deps kmod ctl unit vmtest check-debug style uapi torture bench-quick check demo clean

@@ -38,12 +38,6 @@
 #define NVF_FG_IDLE_MS		250	/* foreground idle after this */
 #define NVF_PRESSURE_PCT	50	/* of the room above the high watermark */
 
-struct nvf_destage_entry {
-	u64 block;
-	u64 slot;
-	struct page *page;
-};
-
 struct nvf_destage_batch {
 	struct nvf_destage_entry e[NVF_DESTAGE_BATCH];
 	unsigned int n;
@@ -51,13 +45,6 @@ struct nvf_destage_batch {
 	struct completion done;
 	blk_status_t status;
 };
-
-static int nvf_entry_cmp(const void *a, const void *b)
-{
-	const struct nvf_destage_entry *x = a, *y = b;
-
-	return x->block < y->block ? -1 : x->block > y->block;
-}
 
 /* Which blocks a pass of the collection takes, by destage rank. */
 struct nvf_destage_pass {
@@ -75,7 +62,7 @@ static bool nvf_destage_wants(struct nvf_dev *dev,
 	if (!p->ranked)
 		return p->top_only;
 	rank = nvf_policy_weight(dev, READ_ONCE(dev->tier.slots[slot].pol));
-	return (rank >= p->top) == p->top_only;
+	return nvf_destage_rank_wanted(rank, p->top, p->top_only);
 }
 
 /*
@@ -109,9 +96,9 @@ static void nvf_destage_scan(struct nvf_dev *dev, struct nvf_destage_batch *b,
 			page = alloc_page(GFP_NOIO);
 			if (!page)
 				break;
-			if (copy_mc_to_kernel(page_address(page),
-					      nvf_slot_data(dev, slot),
-					      NVF_BLOCK_SIZE)) {
+			if (nvf_nvm_read(&dev->nvm, page_address(page),
+					 nvf_slot_data(dev, slot),
+					 NVF_BLOCK_SIZE)) {
 				nvf_tier_error(dev, "NVM read", -EIO);
 				__free_page(page);
 				continue;	/* stays in NVM, stays readable */
@@ -176,9 +163,7 @@ static int nvf_destage_write(struct nvf_dev *dev, struct nvf_destage_batch *b)
 	init_completion(&b->done);
 	b->status = BLK_STS_OK;
 	while (i < b->n) {
-		for (j = i + 1; j < b->n && b->e[j].block == b->e[j - 1].block + 1;
-		     j++)
-			;
+		j = nvf_destage_run(b->e, b->n, i);
 		bio = bio_alloc(dev->origin.bdev, j - i, REQ_OP_WRITE,
 				GFP_NOIO);
 		bio->bi_iter.bi_sector = b->e[i].block * NVF_BLOCK_SECTORS;
@@ -187,7 +172,7 @@ static int nvf_destage_write(struct nvf_dev *dev, struct nvf_destage_batch *b)
 		for (; i < j; i++)
 			__bio_add_page(bio, b->e[i].page, NVF_BLOCK_SIZE, 0);
 		atomic_inc(&b->pending);
-		submit_bio(bio);
+		nvf_origin_submit(bio);
 		bios++;
 	}
 	if (atomic_dec_and_test(&b->pending))
@@ -196,7 +181,7 @@ static int nvf_destage_write(struct nvf_dev *dev, struct nvf_destage_batch *b)
 	this_cpu_add(t->pc->destage_writes, bios);
 	if (b->status)
 		return blk_status_to_errno(b->status);
-	return blkdev_issue_flush(dev->origin.bdev);
+	return nvf_origin_flush(dev->origin.bdev);
 }
 
 /* The origin holds the batch durably: free the slots not rewritten since. */
@@ -207,16 +192,13 @@ static void nvf_destage_free(struct nvf_dev *dev, struct nvf_destage_batch *b)
 
 	/* invalidate first: a crash then finds the data on the origin only */
 	for (i = 0; i < b->n; i++)
-		if (xa_load(&t->index[b->e[i].block % NVF_INDEX_SHARDS],
-			    b->e[i].block) == xa_mk_value(b->e[i].slot))
+		if (nvf_index_holds(t, b->e[i].block, b->e[i].slot))
 			nvf_slot_invalidate(dev, b->e[i].slot);
-	pmem_wmb();
+	nvf_pmem_fence();
 	for (i = 0; i < b->n; i++) {
 		struct nvf_destage_entry *e = &b->e[i];
 
-		if (xa_cmpxchg(&t->index[e->block % NVF_INDEX_SHARDS], e->block,
-			       xa_mk_value(e->slot), NULL, 0) ==
-		    xa_mk_value(e->slot))
+		if (nvf_index_erase(t, e->block, e->slot))
 			b->e[n++] = *e;	/* removed: ours to free */
 	}
 	/* readers that found the slots before their removal are done */

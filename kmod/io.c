@@ -45,7 +45,7 @@ static void nvf_clone_endio(struct bio *clone)
 	bio_end_io_acct(bio, io->start);
 	nvf_lat_end(&io->lat);
 	bio_put(clone);
-	bio_endio(bio);
+	nvf_bio_endio(bio);
 	percpu_ref_put(&dev->inflight);
 }
 
@@ -83,7 +83,7 @@ static void nvf_submit_bio(struct bio *bio)
 	io->start = bio_start_io_acct(bio);
 	io->lat = lat;
 	clone->bi_end_io = nvf_clone_endio;
-	submit_bio_noacct(clone);
+	nvf_origin_submit(clone);
 }
 
 const struct block_device_operations nvf_fops = {

@@ -8,10 +8,14 @@
 
 static int __init nvf_init(void)
 {
-	int err = nvf_netlink_init();
+	int err = nvf_fault_init();
 
+	if (err)
+		return err;
+	err = nvf_netlink_init();
 	if (err) {
 		pr_err("cannot register the generic netlink family: %d\n", err);
+		nvf_fault_exit();
 		return err;
 	}
 	pr_info("loaded\n");
@@ -22,6 +26,7 @@ static int __init nvf_init(void)
 static void __exit nvf_exit(void)
 {
 	nvf_netlink_exit();
+	nvf_fault_exit();
 	pr_info("unloaded\n");
 }
 

@@ -96,7 +96,7 @@ static int nvf_check_path(const struct nlattr *attr, const char *what,
 }
 
 /* Find the device named by a request. Caller holds nvf_devs_lock. */
-static struct nvf_dev *nvf_lookup(struct genl_info *info)
+static struct nvf_dev *nvf_info_dev(struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[NVFLUSH_A_DEV_NAME];
 	struct nvf_dev *dev = nvf_dev_find(nla_data(attr));
@@ -253,7 +253,7 @@ static int nvf_do_dev(struct genl_info *info,
 	if (GENL_REQ_ATTR_CHECK(info, NVFLUSH_A_DEV_NAME))
 		return -EINVAL;
 	mutex_lock(&nvf_devs_lock);
-	dev = nvf_lookup(info);
+	dev = nvf_info_dev(info);
 	if (dev)
 		err = op(dev, info);
 	mutex_unlock(&nvf_devs_lock);

@@ -17,6 +17,7 @@
 #include <linux/netlink.h>
 #include <linux/percpu-refcount.h>
 #include <linux/xarray.h>
+#include "fault.h"
 #include "format.h"
 #include "tier.h"
 #include "uapi/linux/nvflush.h"
@@ -51,11 +52,15 @@ struct nvf_nvm {
 	struct dax_device *dax;
 	void *kaddr;		/* start of the DAX mapping */
 	u64 size;		/* bytes mapped */
+	struct badblocks *bb;	/* known media errors of its disk, or NULL */
+	sector_t first_sector;	/* of the mapping, on that disk */
 };
 
 int nvf_nvm_map(struct nvf_nvm *nvm, struct block_device *bdev,
 		struct netlink_ext_ack *extack);
 void nvf_nvm_unmap(struct nvf_nvm *nvm);
+int nvf_nvm_read(const struct nvf_nvm *nvm, void *dst, const void *src,
+		 size_t len);
 
 /* ---- super.c: NVM superblock, format and recovery ---- */
 

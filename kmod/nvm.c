@@ -2,6 +2,7 @@
 /*
  * nvflush NVM tier: the persistent memory device, mapped once through DAX.
  */
+#include <linux/badblocks.h>
 #include <linux/dax.h>
 #include <linux/pfn_t.h>
 #include "nvflush.h"
@@ -52,7 +53,40 @@ int nvf_nvm_map(struct nvf_nvm *nvm, struct block_device *bdev,
 	}
 	nvm->dax = dax;
 	nvm->size = (u64)pages << PAGE_SHIFT;
+	nvm->bb = bdev->bd_disk->bb;
+	nvm->first_sector = start_off >> SECTOR_SHIFT;
 	return 0;
+}
+
+/**
+ * nvf_nvm_read() - copy from the NVM mapping, with media error recovery
+ * @nvm: the mapping
+ * @dst: kernel buffer
+ * @src: address inside the mapping
+ * @len: bytes
+ *
+ * A range listed in the disk's bad blocks is not read at all: its contents
+ * are not to be trusted even where a load would not fault (a poisoned line
+ * cleared by a write that never completed, an emulated error).
+ *
+ * Return: 0, or -EIO for a bad block or a machine check.
+ */
+int nvf_nvm_read(const struct nvf_nvm *nvm, void *dst, const void *src,
+		 size_t len)
+{
+	u64 off = src - nvm->kaddr;
+	sector_t first_bad, first = nvm->first_sector + (off >> SECTOR_SHIFT);
+	int bad_sectors;
+
+	if (nvm->bb &&
+	    badblocks_check(nvm->bb, first,
+			    nvm->first_sector +
+			    DIV_ROUND_UP(off + len, SECTOR_SIZE) - first,
+			    &first_bad, &bad_sectors))
+		return -EIO;
+	if (nvf_fault_fail(NVF_FAULT_NVM_READ))
+		return -EIO;
+	return copy_mc_to_kernel(dst, src, len) ? -EIO : 0;
 }
 
 /**
@@ -67,4 +101,5 @@ void nvf_nvm_unmap(struct nvf_nvm *nvm)
 	nvm->dax = NULL;
 	nvm->kaddr = NULL;
 	nvm->size = 0;
+	nvm->bb = NULL;
 }

@@ -23,25 +23,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include "nvflush.h"
-
-struct nvf_policy {
-	u64 cgid;
-	char *path;		/* as given by the operator */
-	u32 mode;		/* enum nvflush_mode */
-	u32 on_full;		/* enum nvflush_on_full */
-	u64 max_dirty;		/* bytes, 0: no cap */
-	u32 weight;
-	atomic64_t dirty;	/* blocks absorbed under this policy, held */
-	atomic_t waiters;	/* writers waiting at the cap */
-	unsigned long event_stamp;	/* jiffies of the last quota-hit */
-	struct rcu_head rcu;
-};
-
-/* Rank of a policy's blocks in the destage order. */
-static u32 nvf_policy_rank(struct nvf_policy *p)
-{
-	return atomic_read(&p->waiters) ? NVF_URGENT_WEIGHT : READ_ONCE(p->weight);
-}
+#include "policy.h"
 
 /**
  * nvf_policies_init() - set up the policies of a device
@@ -79,32 +61,26 @@ void nvf_policies_exit(struct nvf_dev *dev)
 	xa_destroy(&dev->policies);
 }
 
-/* Whether @mode absorbs @bio. */
-static bool nvf_mode_absorbs(u32 mode, const struct bio *bio)
-{
-	switch (mode) {
-	case NVFLUSH_MODE_ABSORB:
-		return true;
-	case NVFLUSH_MODE_SYNC_ONLY:
-		return bio->bi_opf & (REQ_SYNC | REQ_FUA | REQ_PREFLUSH);
-	default:
-		return false;
-	}
-}
-
 /*
- * Journal and metadata writes are issued from the root cgroup (jbd2, the
- * XFS log) and carry REQ_META, and REQ_PREFLUSH/REQ_FUA on their commit
- * records. A tenant's fsync waits for them: with root-sync absorb they go
- * to NVM whatever the root's policy, so the fsync completes in NVM. Plain
- * REQ_SYNC (every O_DIRECT write has it) does not count.
+ * The policy of the nearest cgroup from @cgrp up that has one; a write
+ * without cgroup is the root's. Looks the ids up NVF_WALK_IDS levels at a
+ * time. Context: RCU read side.
  */
-static bool nvf_root_sync_write(struct nvf_dev *dev, struct cgroup *cgrp,
-				const struct bio *bio)
+static struct nvf_policy *nvf_policy_find(struct nvf_dev *dev,
+					  struct cgroup *cgrp)
 {
-	return (!cgrp || !cgroup_parent(cgrp)) &&
-	       READ_ONCE(dev->root_sync) == NVFLUSH_ROOT_SYNC_ABSORB &&
-	       (bio->bi_opf & (REQ_FUA | REQ_PREFLUSH | REQ_META));
+	u64 ids[NVF_WALK_IDS] = { NVF_ROOT_CGROUP_ID };
+	struct nvf_policy *p = NULL;
+	unsigned int n;
+
+	if (!cgrp)
+		return nvf_policy_nearest(&dev->policies, ids, 1);
+	while (cgrp && !p) {
+		for (n = 0; cgrp && n < NVF_WALK_IDS; cgrp = cgroup_parent(cgrp))
+			ids[n++] = cgroup_id(cgrp);
+		p = nvf_policy_nearest(&dev->policies, ids, n);
+	}
+	return p;
 }
 
 /**
@@ -122,29 +98,18 @@ void nvf_policy_resolve(struct nvf_dev *dev, struct bio *bio,
 	struct cgroup_subsys_state *css = bio_blkcg_css(bio);
 	struct cgroup *cgrp = css ? css->cgroup : NULL;
 	struct nvf_policy *p = NULL;
-	struct cgroup *c;
 
-	*d = (struct nvf_decision){ .mode = READ_ONCE(dev->mode) };
-	if (nvf_root_sync_write(dev, cgrp, bio)) {
-		d->mode = NVFLUSH_MODE_ABSORB;
-		d->absorb = true;
+	if (nvf_root_sync_absorbs(READ_ONCE(dev->root_sync),
+				  !cgrp || !cgroup_parent(cgrp), bio->bi_opf)) {
+		*d = (struct nvf_decision){ .mode = NVFLUSH_MODE_ABSORB,
+					    .absorb = true };
 		return;
 	}
-	if (!xa_empty(&dev->policies)) {
-		rcu_read_lock();
-		for (c = cgrp; c && !p; c = cgroup_parent(c))
-			p = xa_load(&dev->policies, cgroup_id(c));
-		if (!p && !cgrp)
-			p = xa_load(&dev->policies, NVF_ROOT_CGROUP_ID);
-		if (p) {
-			d->pol = p->cgid;
-			d->mode = READ_ONCE(p->mode);
-			d->on_full = READ_ONCE(p->on_full);
-			d->max_blocks = READ_ONCE(p->max_dirty) / NVF_BLOCK_SIZE;
-		}
-		rcu_read_unlock();
-	}
-	d->absorb = nvf_mode_absorbs(d->mode, bio);
+	rcu_read_lock();
+	if (!xa_empty(&dev->policies))
+		p = nvf_policy_find(dev, cgrp);
+	nvf_policy_decide(d, p, READ_ONCE(dev->mode), bio->bi_opf);
+	rcu_read_unlock();
 }
 
 /**
@@ -388,26 +353,9 @@ u32 nvf_policy_weight(struct nvf_dev *dev, u64 pol)
  */
 u32 nvf_policy_top_weight(struct nvf_dev *dev)
 {
-	s64 unpoliced = nvf_tier_dirty(dev);
-	struct nvf_policy *p;
-	unsigned long id;
-	u32 top = 0;
-	s64 held;
-
 	if (xa_empty(&dev->policies))
 		return NVF_DEFAULT_WEIGHT;
-	rcu_read_lock();
-	xa_for_each(&dev->policies, id, p) {
-		held = atomic64_read(&p->dirty);
-		if (held <= 0)
-			continue;
-		unpoliced -= held;
-		top = max(top, nvf_policy_rank(p));
-	}
-	rcu_read_unlock();
-	if (unpoliced > 0)
-		top = max_t(u32, top, NVF_DEFAULT_WEIGHT);
-	return top;
+	return nvf_policy_top_rank(&dev->policies, nvf_tier_dirty(dev));
 }
 
 /**

@@ -26,16 +26,16 @@ static void *nvf_nvm_at(struct nvf_dev *dev, u64 off)
 	return dev->nvm.kaddr + off;
 }
 
-/* Read from NVM with machine-check recovery: a media error is -EIO. */
-static int nvf_nvm_read(struct nvf_dev *dev, void *dst, u64 off, size_t len)
+/* Read from NVM: a media error or a known bad block is -EIO. */
+static int nvf_nvm_copy(struct nvf_dev *dev, void *dst, u64 off, size_t len)
 {
-	return copy_mc_to_kernel(dst, nvf_nvm_at(dev, off), len) ? -EIO : 0;
+	return nvf_nvm_read(&dev->nvm, dst, nvf_nvm_at(dev, off), len);
 }
 
 static void nvf_nvm_write(struct nvf_dev *dev, u64 off, const void *src,
 			  size_t len)
 {
-	memcpy_flushcache(nvf_nvm_at(dev, off), src, len);
+	nvf_pmem_store(nvf_nvm_at(dev, off), src, len);
 }
 
 /*
@@ -58,7 +58,7 @@ static s64 nvf_super_scan(struct nvf_dev *dev, u64 commit)
 		return -ENOMEM;
 	for (slot = 0; slot < dev->sb.nr_slots && !err; slot += n) {
 		n = min_t(u64, per_block, dev->sb.nr_slots - slot);
-		err = nvf_nvm_read(dev, recs, dev->sb.meta_offset +
+		err = nvf_nvm_copy(dev, recs, dev->sb.meta_offset +
 				   slot * sizeof(*recs), n * sizeof(*recs));
 		for (i = 0; i < n && !err; i++)
 			if (nvf_slot_decode(&recs[i], dev->slot_seed, commit,
@@ -85,6 +85,10 @@ static int nvf_super_format(struct nvf_dev *dev, struct netlink_ext_ack *extack)
 		NL_SET_ERR_MSG(extack, "NVM is too small for nvflush");
 		return -ENOSPC;
 	}
+	if (nvf_fault_fail(NVF_FAULT_NVM_WRITE)) {
+		NL_SET_ERR_MSG(extack, "NVM write failed while formatting");
+		return -EIO;
+	}
 	zero = kzalloc(NVF_FMT_BLOCK_SIZE, GFP_KERNEL);
 	d = kmalloc(sizeof(*d), GFP_KERNEL);
 	if (!zero || !d) {
@@ -101,7 +105,7 @@ static int nvf_super_format(struct nvf_dev *dev, struct netlink_ext_ack *extack)
 
 	/* 1. invalidate the old superblock: a torn format reads as blank */
 	nvf_nvm_write(dev, 0, zero, sizeof(*d));
-	pmem_wmb();
+	nvf_pmem_fence();
 	/* 2. free every slot record, reset the commit sequence */
 	end = s.meta_offset + s.nr_slots * sizeof(struct nvf_slot_ondisk);
 	for (off = s.meta_offset; off < end; off += NVF_FMT_BLOCK_SIZE) {
@@ -110,11 +114,11 @@ static int nvf_super_format(struct nvf_dev *dev, struct netlink_ext_ack *extack)
 		cond_resched();
 	}
 	nvf_nvm_write(dev, NVF_COMMIT_OFFSET, &zero_seq, sizeof(zero_seq));
-	pmem_wmb();
+	nvf_pmem_fence();
 	/* 3. the new superblock makes the tier valid */
 	nvf_sb_encode(d, &s);
 	nvf_nvm_write(dev, 0, d, sizeof(*d));
-	pmem_wmb();
+	nvf_pmem_fence();
 	kfree(d);
 	kfree(zero);
 	dev->sb = s;
@@ -150,8 +154,8 @@ static int nvf_super_read(struct nvf_dev *dev)
 	__le64 seq;
 	int st;
 
-	if (nvf_nvm_read(dev, &d, 0, sizeof(d)) ||
-	    nvf_nvm_read(dev, &seq, NVF_COMMIT_OFFSET, sizeof(seq)))
+	if (nvf_nvm_copy(dev, &d, 0, sizeof(d)) ||
+	    nvf_nvm_copy(dev, &seq, NVF_COMMIT_OFFSET, sizeof(seq)))
 		return -EIO;
 	st = nvf_sb_decode(&d, dev->nvm.size, &dev->sb);
 	if (st == NVF_SB_OK) {

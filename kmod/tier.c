@@ -29,18 +29,6 @@
 #include <linux/vmalloc.h>
 #include "nvflush.h"
 
-static struct xarray *nvf_shard(struct nvf_tier *t, u64 block)
-{
-	return &t->index[block % NVF_INDEX_SHARDS];
-}
-
-static long nvf_lookup(struct nvf_tier *t, u64 block)
-{
-	void *e = xa_load(nvf_shard(t, block), block);
-
-	return e ? (long)xa_to_value(e) : -1;
-}
-
 /*
  * Enter the writers of the current sequence and return it. Pairs with
  * nvf_writers_wait(): either the commit that advances the sequence sees
@@ -120,13 +108,13 @@ static struct nvf_slot_ondisk *nvf_slot_rec(struct nvf_dev *dev, u64 slot)
  * @dev: the device
  * @slot: slot number
  *
- * Not durable before the caller's next pmem_wmb().
+ * Not durable before the caller's next nvf_pmem_fence().
  */
 void nvf_slot_invalidate(struct nvf_dev *dev, u64 slot)
 {
 	const __le64 zero = 0;
 
-	memcpy_flushcache(&nvf_slot_rec(dev, slot)->seq, &zero, sizeof(zero));
+	nvf_pmem_store(&nvf_slot_rec(dev, slot)->seq, &zero, sizeof(zero));
 }
 
 /**
@@ -292,7 +280,7 @@ static u32 nvf_copy_from_bio(void *dst, struct bio *bio,
 		unsigned int len = min(bv.bv_len, NVF_BLOCK_SIZE - done);
 		void *src = bvec_kmap_local(&bv);
 
-		memcpy_flushcache(dst + done, src, len);
+		nvf_pmem_store(dst + done, src, len);
 		crc = crc32c(crc, src, len);
 		kunmap_local(src);
 		bio_advance_iter_single(bio, iter, len);
@@ -302,8 +290,8 @@ static u32 nvf_copy_from_bio(void *dst, struct bio *bio,
 }
 
 /* Copy one block from NVM into the bio; -EIO on a media error. */
-static int nvf_copy_to_bio(struct bio *bio, struct bvec_iter *iter,
-			   const void *src)
+static int nvf_copy_to_bio(struct nvf_dev *dev, struct bio *bio,
+			   struct bvec_iter *iter, const void *src)
 {
 	unsigned int done = 0;
 	int err = 0;
@@ -313,7 +301,7 @@ static int nvf_copy_to_bio(struct bio *bio, struct bvec_iter *iter,
 		unsigned int len = min(bv.bv_len, NVF_BLOCK_SIZE - done);
 		void *dst = bvec_kmap_local(&bv);
 
-		if (copy_mc_to_kernel(dst, src + done, len))
+		if (nvf_nvm_read(&dev->nvm, dst, src + done, len))
 			err = -EIO;
 		kunmap_local(dst);
 		flush_dcache_page(bv.bv_page);
@@ -336,6 +324,10 @@ static int nvf_absorb_block(struct nvf_dev *dev, struct bio *bio,
 	void *prev;
 	int idx;
 
+	if (nvf_fault_fail(NVF_FAULT_NVM_WRITE)) {
+		nvf_tier_error(dev, "NVM write", -EIO);
+		return -EIO;
+	}
 	for (;;) {
 		idx = srcu_read_lock(&t->srcu);
 		info.seq = nvf_writer_enter(t);
@@ -358,9 +350,9 @@ static int nvf_absorb_block(struct nvf_dev *dev, struct bio *bio,
 
 	info.data_csum = nvf_copy_from_bio(nvf_slot_data(dev, slot), bio, iter);
 	nvf_slot_encode(&rec, dev->slot_seed, &info);
-	memcpy_flushcache(nvf_slot_rec(dev, slot), &rec, sizeof(rec));
+	nvf_pmem_store(nvf_slot_rec(dev, slot), &rec, sizeof(rec));
 	/* this CPU's stores are ordered before any later commit store */
-	pmem_wmb();
+	nvf_pmem_fence();
 	WRITE_ONCE(t->written[info.seq & 1], true);
 	if (old >= 0) {
 		this_cpu_add(t->pc->write_hits, 1);
@@ -373,12 +365,11 @@ static int nvf_absorb_block(struct nvf_dev *dev, struct bio *bio,
 		WRITE_ONCE(s->cgroup, cgroup);
 		WRITE_ONCE(s->seq, info.seq);
 		this_cpu_inc(c->dirty_blocks);	/* undone by a release */
-		prev = xa_store(nvf_shard(t, block), block, xa_mk_value(slot),
-				GFP_NOIO);
+		prev = nvf_index_store(t, block, slot, GFP_NOIO);
 		if (xa_is_err(prev)) {
 			/* never indexed: no reader, and not committable */
 			nvf_slot_invalidate(dev, slot);
-			pmem_wmb();
+			nvf_pmem_fence();
 			nvf_writer_exit(t, info.seq);
 			srcu_read_unlock(&t->srcu, idx);
 			nvf_slot_release(dev, slot);
@@ -483,7 +474,7 @@ static void nvf_tier_write(struct nvf_dev *dev, struct bio *bio,
 	if (percpu_counter_read_positive(&t->dirty) >= t->high_wm)
 		nvf_destage_kick(dev);
 	nvf_lat_end(lat);
-	bio_endio(bio);
+	nvf_bio_endio(bio);
 }
 
 /* Send blocks [first, first + n) of the bio to the origin, chained. */
@@ -495,7 +486,7 @@ static void nvf_read_origin(struct nvf_dev *dev, struct bio *bio, u64 first,
 
 	bio_trim(clone, first * NVF_BLOCK_SECTORS, n * NVF_BLOCK_SECTORS);
 	bio_chain(clone, bio);
-	submit_bio_noacct(clone);
+	nvf_origin_submit(clone);
 }
 
 static void nvf_tier_read(struct nvf_dev *dev, struct bio *bio,
@@ -521,7 +512,7 @@ static void nvf_tier_read(struct nvf_dev *dev, struct bio *bio,
 			nvf_read_origin(dev, bio, run, i - run);
 		run = i + 1;
 		hits++;
-		if (nvf_copy_to_bio(bio, &iter, nvf_slot_data(dev, slot))) {
+		if (nvf_copy_to_bio(dev, bio, &iter, nvf_slot_data(dev, slot))) {
 			bio->bi_status = BLK_STS_IOERR;
 			nvf_tier_error(dev, "NVM read", -EIO);
 		}
@@ -533,7 +524,7 @@ static void nvf_tier_read(struct nvf_dev *dev, struct bio *bio,
 	this_cpu_add(t->pc->read_misses, n - hits);
 	this_cpu_add(c->read_hits, hits);
 	this_cpu_add(c->read_misses, n - hits);
-	bio_endio(bio);
+	nvf_bio_endio(bio);
 }
 
 /*
@@ -551,7 +542,7 @@ static int nvf_flush_origin_if_dirty(struct nvf_dev *dev)
 		return 0;
 	}
 	this_cpu_add(t->pc->origin_flushes, 1);
-	err = blkdev_issue_flush(dev->origin.bdev);
+	err = nvf_origin_flush(dev->origin.bdev);
 	if (err) {
 		atomic_set(&t->origin_dirty, 1);
 		nvf_tier_error(dev, "origin flush", err);
@@ -645,7 +636,7 @@ static bool nvf_flush_passed(struct nvf_dev *dev, struct bio *bio,
 	bio->bi_opf &= ~REQ_PREFLUSH;
 	if (!bio_sectors(bio)) {
 		nvf_lat_end(lat);
-		bio_endio(bio);
+		nvf_bio_endio(bio);
 		return true;
 	}
 	return false;
@@ -741,10 +732,10 @@ int nvf_tier_commit(struct nvf_dev *dev)
 	atomic64_set(&t->seq, seq + 1);
 	/* writers that may still use seq finish their slot writes */
 	nvf_writers_wait(t, seq);
-	pmem_wmb();
+	nvf_pmem_fence();
 	le = cpu_to_le64(seq);
-	memcpy_flushcache(dev->nvm.kaddr + NVF_COMMIT_OFFSET, &le, sizeof(le));
-	pmem_wmb();
+	nvf_pmem_store(dev->nvm.kaddr + NVF_COMMIT_OFFSET, &le, sizeof(le));
+	nvf_pmem_fence();
 	WRITE_ONCE(dev->commit_seq, seq);
 	this_cpu_add(t->pc->commits, 1);
 
@@ -758,7 +749,7 @@ int nvf_tier_commit(struct nvf_dev *dev)
 			nvf_slot_invalidate(dev, s - t->slots);
 			last = &s->node;
 		}
-		pmem_wmb();
+		nvf_pmem_fence();
 		llist_add_batch(freed, last, &t->reclaim);
 		if (atomic_read(&t->slot_waiters))
 			nvf_destage_kick(dev);
@@ -783,8 +774,8 @@ static int nvf_tier_recover(struct nvf_dev *dev)
 	for (slot = 0; slot < t->nr_slots; slot++) {
 		long old;
 
-		if (copy_mc_to_kernel(&rec, nvf_slot_rec(dev, slot),
-				      sizeof(rec)))
+		if (nvf_nvm_read(&dev->nvm, &rec, nvf_slot_rec(dev, slot),
+				 sizeof(rec)))
 			return -EIO;
 		st = nvf_slot_decode(&rec, dev->slot_seed, dev->commit_seq,
 				     origin_blocks, &info);
@@ -811,13 +802,12 @@ static int nvf_tier_recover(struct nvf_dev *dev)
 		t->slots[slot] = (struct nvf_slot){ .block = info.origin_block,
 						    .seq = info.seq,
 						    .cgroup = info.cgroup_id };
-		e = xa_store(nvf_shard(t, info.origin_block),
-			     info.origin_block, xa_mk_value(slot), GFP_KERNEL);
+		e = nvf_index_store(t, info.origin_block, slot, GFP_KERNEL);
 		if (xa_is_err(e))
 			return xa_err(e);
 		cond_resched();
 	}
-	pmem_wmb();
+	nvf_pmem_fence();
 	for (st = 0; st < NVF_INDEX_SHARDS; st++) {
 		xa_for_each(&t->index[st], block, e) {
 			struct nvf_slot *s = &t->slots[xa_to_value(e)];

@@ -108,6 +108,82 @@ struct nvf_tier {
 	struct nvf_tier_counters __percpu *pc;
 };
 
+/*
+ * The block index: origin block -> slot, spread over NVF_INDEX_SHARDS
+ * xarrays by block number. Lookups are lock-free; a store or an erase takes
+ * its shard's lock only.
+ */
+
+/**
+ * nvf_shard() - the index shard that holds a block
+ * @t: the tier
+ * @block: an origin block
+ *
+ * Return: the shard's xarray.
+ */
+static inline struct xarray *nvf_shard(struct nvf_tier *t, u64 block)
+{
+	return &t->index[block % NVF_INDEX_SHARDS];
+}
+
+/**
+ * nvf_lookup() - the slot that holds a block
+ * @t: the tier
+ * @block: an origin block
+ *
+ * Return: the slot number, or -1 if the block is not in NVM.
+ */
+static inline long nvf_lookup(struct nvf_tier *t, u64 block)
+{
+	void *e = xa_load(nvf_shard(t, block), block);
+
+	return e ? (long)xa_to_value(e) : -1;
+}
+
+/**
+ * nvf_index_store() - index a block in a slot, replacing any older slot
+ * @t: the tier
+ * @block: an origin block
+ * @slot: the slot that holds it now
+ * @gfp: allocation flags
+ *
+ * Return: NULL if the block was not indexed, the entry of the slot it was
+ * in (xa_to_value() gives the slot), or an error entry (xa_is_err()).
+ */
+static inline void *nvf_index_store(struct nvf_tier *t, u64 block, u64 slot,
+				    gfp_t gfp)
+{
+	return xa_store(nvf_shard(t, block), block, xa_mk_value(slot), gfp);
+}
+
+/**
+ * nvf_index_holds() - whether a block is still indexed in a slot
+ * @t: the tier
+ * @block: an origin block
+ * @slot: a slot
+ *
+ * Return: true if @block maps to @slot.
+ */
+static inline bool nvf_index_holds(struct nvf_tier *t, u64 block, u64 slot)
+{
+	return xa_load(nvf_shard(t, block), block) == xa_mk_value(slot);
+}
+
+/**
+ * nvf_index_erase() - remove a block from the index if it is still in a slot
+ * @t: the tier
+ * @block: an origin block
+ * @slot: the slot it was found in
+ *
+ * A block rewritten into another slot meanwhile stays indexed.
+ * Return: true if the block was removed (its slot is the caller's to free).
+ */
+static inline bool nvf_index_erase(struct nvf_tier *t, u64 block, u64 slot)
+{
+	return xa_cmpxchg(nvf_shard(t, block), block, xa_mk_value(slot), NULL,
+			  0) == xa_mk_value(slot);
+}
+
 /* ---- tier.c ---- */
 int nvf_tier_init(struct nvf_dev *dev);
 void nvf_tier_exit(struct nvf_dev *dev);
@@ -124,6 +200,59 @@ void nvf_slot_invalidate(struct nvf_dev *dev, u64 slot);
 void nvf_slot_release(struct nvf_dev *dev, u64 slot);
 
 /* ---- destage.c ---- */
+
+/* A block of a destage batch, with a copy of its data. */
+struct nvf_destage_entry {
+	u64 block;
+	u64 slot;
+	struct page *page;
+};
+
+/**
+ * nvf_entry_cmp() - sort() order of a destage batch: by origin block
+ * @a: a struct nvf_destage_entry
+ * @b: another one
+ *
+ * Return: <0, 0 or >0 as @a's block is below, equal to or above @b's.
+ */
+static inline int nvf_entry_cmp(const void *a, const void *b)
+{
+	const struct nvf_destage_entry *x = a, *y = b;
+
+	return x->block < y->block ? -1 : x->block > y->block;
+}
+
+/**
+ * nvf_destage_run() - the blocks of a sorted batch that go out in one bio
+ * @e: the batch, sorted by nvf_entry_cmp()
+ * @n: its number of entries
+ * @i: the first entry of the bio
+ *
+ * Return: the end (exclusive) of the run of adjacent blocks from @e[@i].
+ */
+static inline unsigned int nvf_destage_run(const struct nvf_destage_entry *e,
+					   unsigned int n, unsigned int i)
+{
+	unsigned int j;
+
+	for (j = i + 1; j < n && e[j].block == e[j - 1].block + 1; j++)
+		;
+	return j;
+}
+
+/**
+ * nvf_destage_rank_wanted() - whether a collection pass takes a block
+ * @rank: the destage rank of the block's policy
+ * @top: the rank served first (see nvf_policy_top_weight())
+ * @top_only: the pass takes the top rank, else every lower one
+ *
+ * Return: true if the pass takes the block.
+ */
+static inline bool nvf_destage_rank_wanted(u32 rank, u32 top, bool top_only)
+{
+	return (rank >= top) == top_only;
+}
+
 int nvf_destage_start(struct nvf_dev *dev);
 void nvf_destage_stop(struct nvf_dev *dev);
 void nvf_destage_kick(struct nvf_dev *dev);

@@ -31,14 +31,24 @@ scripts/style.sh
 read -r p f <build/style-summary || { p=0 f=1; }
 add "$p" "$f"
 
-for k in ${NVF_KERNELS:-6.1 6.12}; do
+# The VM suite runs on NVF_KERNELS. The debug kernel (KASAN, UBSAN, lockdep,
+# kmemleak; `make check-debug`) is opt-in: NVF_KERNELS="6.1 6.12 debug".
+# Power cuts never run on it (NVF_CUT_KERNELS: NVF_KERNELS without debug).
+kernels=${NVF_KERNELS:-6.1 6.12}
+cut_kernels=""
+for k in $kernels; do
+	[ "$k" = debug ] || cut_kernels+="$k "
+done
+cut_kernels=${NVF_CUT_KERNELS:-$cut_kernels}
+
+for k in $kernels; do
 	step "VM tests on $k"
 	tests/vm/run.sh "$k"
 	read -r p f <"build/vm/test-$k/summary" 2>/dev/null || { p=0 f=1; }
 	add "$p" "$f"
 done
 
-for k in ${NVF_KERNELS:-6.1 6.12}; do
+for k in $cut_kernels; do
 	step "power cuts on $k"
 	tests/powercut/run.sh "$k" "${NVF_CUTS:-10}"
 	read -r p f <"build/vm/powercut-$k/summary" 2>/dev/null || { p=0 f=1; }

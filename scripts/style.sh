@@ -33,8 +33,17 @@ kerneldoc() {
 sparse_w1() { # VERSION: rebuild everything with sparse; any output fails
 	local out
 	touch kmod/*.c
+	# the release build and the test build with the fault hooks
+	out=$(scripts/build-kmod.sh "$1" C=2 CF=-D__CHECK_ENDIAN__ 2>&1 &&
+		scripts/build-kmod.sh --fault "$1" C=2 CF=-D__CHECK_ENDIAN__ 2>&1)
+	[ -z "$out" ] || { echo "$out"; return 1; }
+}
+sparse_kunit() { # VERSION (a kernel with KUnit): nvflush_kunit.ko as well
+	local out
+	touch kmod/*.c
 	out=$(scripts/build-kmod.sh "$1" C=2 CF=-D__CHECK_ENDIAN__ 2>&1)
 	[ -z "$out" ] || { echo "$out"; return 1; }
+	test -f "build/kmod/$1/nvflush_kunit.ko"
 }
 uapi() {
 	scripts/gen-uapi.sh build/nvflush-uapi.h >/dev/null &&
@@ -49,6 +58,10 @@ gate "kernel-doc clean" kerneldoc
 while read -r _ ver; do
 	gate "W=1 and sparse clean on $ver" sparse_w1 "$ver"
 done < <(scripts/kernels.sh | grep -v '^debug')
+# The KUnit tests (kmod/*_kunit.c) build only against the debug kernel.
+while read -r _ ver; do
+	gate "W=1 and sparse clean on $ver, KUnit tests included" sparse_kunit "$ver"
+done < <(scripts/kernels.sh | grep '^debug')
 gate "UAPI header generated from the netlink spec is up to date" uapi
 gate "clang-format clean (ctl/, tests/unit/)" cxxformat
 echo "1..$n"

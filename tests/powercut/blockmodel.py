@@ -138,6 +138,7 @@ def cmd_verify(a):
                   f"{sorted(hex(g) for g in allowed)}")
             violations += 1
         now[block] = gen
+    os.close(fd)
     with open(base_path + ".new", "w") as f:
         json.dump({str(k): v for k, v in now.items() if v > 0}, f)
     os.replace(base_path + ".new", base_path)

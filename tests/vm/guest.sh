@@ -55,7 +55,9 @@ selected() {
 for t in tests/vm/t[0-9]*.sh; do
 	selected "$t" || continue
 	diag "--- ${t##*/}"
+	t_start=$SECONDS
 	# shellcheck source=/dev/null
 	. "$t"
+	diag "${t##*/}: $((SECONDS - t_start)) s"
 done
 tap_done
