@@ -50,7 +50,7 @@ uapi() {
 		diff -u kmod/uapi/linux/nvflush.h build/nvflush-uapi.h
 }
 cxxformat() {
-	find ctl tests/unit -name '*.cpp' -o -name '*.hpp' -o -name '*.h' | xargs clang-format --dry-run -Werror
+	find ctl tests/unit tests/fuzz -name '*.cpp' -o -name '*.hpp' -o -name '*.h' | xargs clang-format --dry-run -Werror
 }
 
 gate "checkpatch --strict clean" checkpatch
@@ -63,7 +63,7 @@ while read -r _ ver; do
 	gate "W=1 and sparse clean on $ver, KUnit tests included" sparse_kunit "$ver"
 done < <(scripts/kernels.sh | grep '^debug')
 gate "UAPI header generated from the netlink spec is up to date" uapi
-gate "clang-format clean (ctl/, tests/unit/)" cxxformat
+gate "clang-format clean (ctl/, tests/unit/, tests/fuzz/)" cxxformat
 echo "1..$n"
 echo "$((n - fail)) $fail" >build/style-summary
 [ "$fail" -eq 0 ]
