@@ -76,7 +76,9 @@ static int nvf_check_name(const struct nlattr *attr,
 		return -ENAMETOOLONG;
 	}
 	for (i = 0; i < len; i++) {
-		if (!isalnum(name[i]) && !strchr("_.-", name[i])) {
+		/* the kernel's isalnum() takes Latin-1 letters too */
+		if (!isascii(name[i]) ||
+		    (!isalnum(name[i]) && !strchr("_.-", name[i]))) {
 			NL_SET_ERR_MSG_ATTR(extack, attr,
 					    "device name may only contain letters, digits, '_', '.' and '-'");
 			return -EINVAL;

@@ -10,6 +10,10 @@ if [ -z "$tarball" ]; then
 	echo "linux-src: /usr/src/linux-source-6.12.tar.* missing (run scripts/deps.sh)" >&2
 	exit 1
 fi
+mkdir -p build
+# one extraction at a time (VM runs side by side each call this)
+exec 9>build/.linux-src.lock
+flock 9
 if [ ! -e "$dst/.stamp" ] || [ "$tarball" -nt "$dst/.stamp" ]; then
 	rm -rf "$dst" && mkdir -p "$dst"
 	tar -xf "$tarball" -C "$dst" --strip-components=1 --wildcards \

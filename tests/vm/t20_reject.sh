@@ -27,11 +27,23 @@ check_fails "origin in use (mounted)" 1 "origin is in use" \
 	nvfctl dev create bad --origin "$SPARE" --nvm "$PMEM"
 umount /tmp/mnt-spare
 # nvflushctl refuses bad names itself (usage error); the kernel's own
-# checks are exercised through the YNL client in t35_ynl.sh.
+# checks are exercised through the YNL client in t35_ynl.sh and below.
 check_fails "over-long name is a usage error" 2 "longer than 31 bytes" \
 	nvfctl dev create "$(printf 'n%.0s' $(seq 32))" --origin "$ORIGIN" --nvm "$PMEM"
 check_fails "name with a slash is a usage error" 2 "contains '/'" \
 	nvfctl dev create a/b --origin "$ORIGIN" --nvm "$PMEM"
+# The kernel's own check takes only ASCII letters (its isalnum() takes
+# Latin-1 ones too); nvflushctl and YNL never send such bytes, so a raw
+# request does: UTF-8 "café" and Latin-1 "caf\xe9".
+check_fails "kernel refuses a UTF-8 name with a non-ASCII letter" 1 \
+	"device name may only contain" \
+	python3 -S tests/vm/nlraw.py dev-create 636166c3a9 "$ORIGIN" "$PMEM"
+check_fails "kernel refuses a name with a Latin-1 letter" 1 \
+	"device name may only contain" \
+	python3 -S tests/vm/nlraw.py dev-create 636166e9 "$ORIGIN" "$PMEM"
+check_fails "the raw request with an ASCII name gets past the name check" 1 \
+	"origin path does not exist" \
+	python3 -S tests/vm/nlraw.py dev-create 7261772d6f6b /dev/nonexistent "$PMEM"
 check_fails "missing --nvm is a usage error" 2 "nvm" \
 	nvfctl dev create bad --origin "$ORIGIN"
 check_fails "destroy of an unknown device" 1 "no such device" \
