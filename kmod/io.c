@@ -103,6 +103,8 @@ static void nvf_inflight_release(struct percpu_ref *ref)
  * nvf_io_init() - set up the I/O path of a device
  * @dev: the device
  *
+ * The caller calls nvf_io_exit() whether this succeeds or fails.
+ *
  * Return: 0 or a negative errno.
  */
 int nvf_io_init(struct nvf_dev *dev)
@@ -114,17 +116,19 @@ int nvf_io_init(struct nvf_dev *dev)
 			      GFP_KERNEL);
 	if (err)
 		return err;
-	/* a read split between NVM and origin allocates several clones */
-	err = bioset_init(&dev->bios, BIO_POOL_SIZE,
-			  offsetof(struct nvf_io, clone), BIOSET_NEED_RESCUER);
-	if (err)
-		percpu_ref_exit(&dev->inflight);
-	return err;
+	/*
+	 * A read split between NVM and origin allocates several clones.
+	 * On failure the ref stays for nvf_io_exit(): a second
+	 * percpu_ref_exit() would free a stale pointer.
+	 */
+	return bioset_init(&dev->bios, BIO_POOL_SIZE,
+			   offsetof(struct nvf_io, clone), BIOSET_NEED_RESCUER);
 }
 
 /**
  * nvf_io_exit() - release what nvf_io_init() set up
- * @dev: the device, with no I/O in flight (or never initialized)
+ * @dev: the device, with no I/O in flight (or never or partly initialized;
+ *	 called once)
  */
 void nvf_io_exit(struct nvf_dev *dev)
 {
