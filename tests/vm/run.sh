@@ -61,8 +61,9 @@ grep -q '^CONFIG_KASAN=y' "/boot/config-$ver" 2>/dev/null && timeout_s=3600
 
 # Loop counts and seeds of the fault suites (make torture sets them high).
 tunables=()
-for v in NVF_FAULT_KO NVF_FAILNTH_STRIDE NVF_STEP_MAX NVF_CRASH_IMAGES NVF_CRASH_SEED NVF_FUZZ_MSGS \
-	NVF_FUZZ_SEED NVF_FAULT_LOOPS NVF_LIFECYCLE_LOOPS; do
+for v in NVF_FAULT_KO NVF_FAILNTH_STRIDE NVF_FAILNTH_KINDS NVF_STEP_OPS \
+	NVF_STEP_MAX NVF_CRASH_IMAGES NVF_CRASH_SEED NVF_FUZZ_MSGS NVF_FUZZ_SEED \
+	NVF_FAULT_LOOPS NVF_LIFECYCLE_LOOPS; do
 	[ -n "${!v:-}" ] && tunables+=(--env "$v=${!v}")
 done
 timeout_s=${NVF_VM_TIMEOUT:-$timeout_s}

@@ -6,13 +6,14 @@
 # After recovery every block must hold its last flushed value or a value
 # written after that flush (each write all-old or all-new), checked against
 # the block model. Runs on the test build of the module (kmod/fault.c);
-# tests/vm/crashloop.py has the operations.
+# tests/vm/crashloop.py has the operations. NVF_STEP_OPS and
+# NVF_FAILNTH_KINDS choose a subset (the debug kernel's CI lane).
 # shellcheck source=tests/vm/faultlib.sh
 . tests/vm/faultlib.sh
 
 check "the test build with fault hooks replaces the release module" fault_module
 STEP_POINTS=0
-for op in format recovery commit fua destage reclaim policy; do
+for op in ${NVF_STEP_OPS:-format recovery commit fua destage reclaim policy}; do
 	res=$(crashloop steps "$op" --max "${NVF_STEP_MAX:-300}")
 	points=$(result_field "$res" points)
 	diag "$op: ${points:-no} cut points, $(result_field "$res" dropped) unfenced words dropped"
@@ -27,7 +28,7 @@ diag "step-through: $STEP_POINTS cut points in all"
 # NVF_FAILNTH_STRIDE-th N the workload reaches (make check: every 3rd, make
 # torture: every one): a clean error, the degraded state latched, and
 # after re-creating the device every acknowledged write is there.
-for kind in nvm_write nvm_read origin_write origin_flush; do
+for kind in ${NVF_FAILNTH_KINDS:-nvm_write nvm_read origin_write origin_flush}; do
 	res=$(crashloop failnth "$kind" --max "${NVF_STEP_MAX:-300}" \
 		--stride "${NVF_FAILNTH_STRIDE:-3}")
 	points=$(result_field "$res" points)
