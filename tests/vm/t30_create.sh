@@ -46,8 +46,26 @@ check_fails "unprivileged dev drain gets EPERM" 1 "Operation not permitted" \
 	nobody dev drain d0 --no-wait
 check_fails "unprivileged policy set gets EPERM" 1 "Operation not permitted" \
 	nobody policy set d0 / --mode bypass
-check "unprivileged monitor is allowed (any user may subscribe)" \
-	timeout --preserve-status -s INT 8 setpriv --reuid=65534 --regid=65534 --clear-groups "$NVF_CTL" monitor
+# t30_unpriv_monitor: an unprivileged monitor gets an event; d0's settings
+# are set (to their defaults) until it has subscribed and printed one
+t30_unpriv_monitor() {
+	local out pid st
+	out=$(mktemp)
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$NVF_CTL" monitor --count 1 >"$out" 2>&1 &
+	pid=$!
+	for _ in $(seq 120); do
+		kill -0 "$pid" 2>/dev/null || break
+		"$NVF_CTL" dev set d0 --destage-rate 0 >/dev/null
+		sleep 0.5
+	done
+	kill "$pid" 2>/dev/null
+	wait "$pid" && st=0 || st=$?
+	cat "$out"
+	grep -q "policy-changed" "$out" && [ "$st" = 0 ] && rm -f "$out"
+}
+check "unprivileged monitor is allowed (any user may subscribe and gets events)" \
+	t30_unpriv_monitor
 
 check "mkfs.ext4 on /dev/nvflush0" mkfs.ext4 -q -F /dev/nvflush0
 mkdir -p /tmp/mnt-nvf
