@@ -69,6 +69,11 @@ tap_done() {
 # nvflushctl as built by CMake.
 nvfctl() { "$NVF_CTL" "$@"; }
 
+# nvm_wipe DEV: zero the superblock of an NVM, so that it reads as blank
+# (a destroy keeps committed blocks; a suite that needs a fresh NVM calls
+# this before its first create --format)
+nvm_wipe() { dd if=/dev/zero of="$1" bs=4k count=1 conv=notrunc status=none; }
+
 # stats_field DEV CGROUP_PATH FIELD: one counter of one cgroup (0 if the
 # cgroup has no row), from `nvflushctl stats DEV --json`.
 stats_field() {

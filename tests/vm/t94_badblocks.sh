@@ -68,7 +68,7 @@ b94_wait_dirty() {
 
 # An earlier suite may have left blocks in the small NVM for $SPARE (a
 # destroy keeps them): a wiped superblock lets the first create format it.
-dd if=/dev/zero of="$b94_small" bs=4k count=1 conv=notrunc status=none
+nvm_wipe "$b94_small"
 
 # (a) A bad range before create.
 check "the bad block list starts empty" test -z "$(cat "$BB")"

@@ -30,7 +30,7 @@ check "--format repairs a damaged superblock" \
 	nvfctl dev create s2 --origin "$SPARE" --nvm "$PMEM" --format
 check "destroy s2" nvfctl dev destroy s2
 
-dd if=/dev/zero of="$PMEM" bs=4k count=1 conv=notrunc status=none
+nvm_wipe "$PMEM"
 check_fails "a wiped superblock reads as blank" 1 "NVM is not formatted for nvflush" \
 	nvfctl dev create s3 --origin "$ORIGIN" --nvm "$PMEM"
 check "no device was left by the refusals" bash -c '! ls /sys/block | grep -q nvflush'

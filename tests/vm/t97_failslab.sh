@@ -36,7 +36,7 @@ for k in probability interval times space task-filter verbose; do
 done
 # an earlier suite may have left blocks in NVM for $ORIGIN (a destroy
 # keeps them); a wiped superblock lets every create format it
-dd if=/dev/zero of="$PMEM" bs=4k count=1 conv=notrunc status=none
+nvm_wipe "$PMEM"
 echo "nvflush-t97: start" >/dev/kmsg
 vb97() { python3 -S tests/vm/vblocks.py "$@"; }
 x97_show() { nvfctl dev show x0 | sed -n "s/^$1: *\\([^ ]*\\).*/\\1/p"; }

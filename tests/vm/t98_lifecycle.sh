@@ -45,7 +45,7 @@ l98_no_threads() {
 
 # an earlier suite may have left blocks in NVM for $ORIGIN (a destroy
 # keeps them); a wiped superblock lets the first create format it
-dd if=/dev/zero of="$PMEM" bs=4k count=1 conv=notrunc status=none
+nvm_wipe "$PMEM"
 l98_slabs >"$l98_dir/slabs.before"
 l98_traffic &
 l98_pid=$!
