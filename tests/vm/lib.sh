@@ -74,6 +74,25 @@ nvfctl() { "$NVF_CTL" "$@"; }
 # this before its first create --format)
 nvm_wipe() { dd if=/dev/zero of="$1" bs=4k count=1 conv=notrunc status=none; }
 
+# kmemleak_check DESC SAVE [--mention WORD]: on a kernel with kmemleak, two
+# scans with a pause (an object is reported once it is older than 5 s and
+# unchanged since the previous scan), then one check that
+# tests/vm/kmemleak.py counts no leak (with --mention, none naming WORD).
+# The whole report goes to SAVE in the run's output folder; the counts are
+# printed as a diagnostic. Does nothing on a kernel without kmemleak.
+kmemleak_check() {
+	local desc=$1 save=$2 out st
+	shift 2
+	grep -q '^CONFIG_DEBUG_KMEMLEAK=y' "/boot/config-$(uname -r)" 2>/dev/null ||
+		return 0
+	echo scan >/sys/kernel/debug/kmemleak && sleep 6 &&
+		echo scan >/sys/kernel/debug/kmemleak
+	out=$(python3 -S tests/vm/kmemleak.py --save "${NVFLUSH_VM_OUT:-.}/$save" "$@" 2>&1) &&
+		st=0 || st=$?
+	diag "${out##*$'\n'}"
+	_tap_result "$st" "$desc" "$out"
+}
+
 # stats_field DEV CGROUP_PATH FIELD: one counter of one cgroup (0 if the
 # cgroup has no row), from `nvflushctl stats DEV --json`.
 stats_field() {
