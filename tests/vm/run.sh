@@ -56,8 +56,17 @@ fi
 
 # A KASAN kernel (the debug kernel) runs the suite many times slower than
 # 6.12: 34 min for 182 checks next to one other VM (Documentation/testbed.md).
+# There the fault suites default to smaller sizes (a variable that is set,
+# e.g. by make torture-*, wins): t91 the commit step-through and every 6th
+# origin-write failure, t92 4 crash images, t93 1 round, t96 10,000
+# messages, t98 1 loop.
 timeout_s=1200
-grep -q '^CONFIG_KASAN=y' "/boot/config-$ver" 2>/dev/null && timeout_s=3600
+if grep -q '^CONFIG_KASAN=y' "/boot/config-$ver" 2>/dev/null; then
+	timeout_s=7200
+	: "${NVF_STEP_OPS:=commit}" "${NVF_FAILNTH_KINDS:=origin_write}"
+	: "${NVF_FAILNTH_STRIDE:=6}" "${NVF_CRASH_IMAGES:=4}" "${NVF_FAULT_LOOPS:=1}"
+	: "${NVF_FUZZ_MSGS:=10000}" "${NVF_LIFECYCLE_LOOPS:=1}"
+fi
 
 # Loop counts and seeds of the fault suites (make torture sets them high).
 tunables=()
