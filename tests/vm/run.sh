@@ -55,7 +55,8 @@ if [ ! -x "$ctl" ]; then
 fi
 
 # A KASAN kernel (the debug kernel) runs the suite many times slower than
-# 6.12: 34 min for 182 checks next to one other VM (Documentation/testbed.md).
+# 6.12: 61 min for the whole suite (482 checks) next to one other VM
+# (Documentation/testing.md).
 # There the fault suites default to smaller sizes (a variable that is set,
 # e.g. by make torture-*, wins): t91 the commit step-through and every 6th
 # origin-write failure, t92 4 crash images, t93 1 round, t96 10,000
