@@ -27,12 +27,16 @@ l98_traffic() {
 	done
 }
 # l98_rmmod: unload; a netlink dump in progress holds a module reference
-# for its duration, so "in use" is retried for a while
+# for its duration, so a busy module is retried for a while. rmmod says
+# "in use" when it sees the reference itself, and the kernel's EAGAIN
+# ("Resource temporarily unavailable") when a dump takes one after rmmod
+# looked at the count and before delete_module() ran.
 l98_rmmod() {
 	local out
 	for _ in $(seq 100); do
 		out=$(rmmod nvflush 2>&1) && return 0
-		grep -q "in use" <<<"$out" || { echo "$out"; return 1; }
+		grep -Eq "in use|Resource temporarily unavailable" <<<"$out" ||
+			{ echo "$out"; return 1; }
 		sleep 0.1
 	done
 	echo "$out (refcnt $(cat /sys/module/nvflush/refcnt 2>/dev/null))"
